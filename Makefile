@@ -1,0 +1,47 @@
+# Orbit: `make run` starts the platform locally; `make test` runs the whole suite.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+STAGE ?= dev
+PORT ?= 8000
+
+.PHONY: run test unit lint typecheck check bench package clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python requirements.txt requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+run: $(STAMP)
+	PORT=$(PORT) $(BIN)/python -m chalicelib.local.runtime
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -q
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q tests/unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+check: lint typecheck
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.ingest
+
+package: $(STAMP)
+	$(BIN)/python -m infra.render --stage $(STAGE) --out build/merge-$(STAGE).json
+	$(BIN)/chalice package --stage $(STAGE) --merge-template build/merge-$(STAGE).json build/package-$(STAGE)
+	$(BIN)/cfn-lint build/package-$(STAGE)/sam.json
+
+clean:
+	rm -rf build $(VENV)

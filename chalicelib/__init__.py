@@ -1,0 +1,1 @@
+"""Orbit: a serverless Customer Data Platform. Domain packages, AWS adapters and the local runtime."""

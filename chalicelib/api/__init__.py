@@ -1,0 +1,1 @@
+"""HTTP API: one blueprint per resource, plus the shared request/response plumbing."""

@@ -1,0 +1,156 @@
+"""Contacts API: the contact card, lookup, deletion/erasure, activity, bulk import."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint, Response
+from pydantic import BaseModel, Field
+
+from chalicelib.api.http import Call, api_route
+from chalicelib.contacts import imports, service
+from chalicelib.contacts.models import ContactCard, ContactIn, ContactList
+from chalicelib.deps import stores
+from chalicelib.errors import ErrorDetail, InvalidInput
+from chalicelib.validation import parse
+
+bp = Blueprint(__name__)
+TAG = "Contacts"
+
+
+class ActivityItem(BaseModel):
+    eventId: str
+    type: str
+    timestamp: str
+    receivedAt: str
+    source: str
+    properties: dict[str, object]
+    context: dict[str, object]
+
+
+class ActivityPage(BaseModel):
+    events: list[ActivityItem]
+    nextCursor: str | None = Field(default=None, description="Pass as `cursor` for the next page")
+
+
+class Deleted(BaseModel):
+    externalId: str
+    erased: bool
+    eventsDeleted: int
+
+
+@api_route(
+    bp,
+    "/v1/contacts/{externalId}",
+    "PUT",
+    auth="secret",
+    tag=TAG,
+    body=ContactIn,
+    response=ContactCard,
+    summary="Create (201) or partially update (200) a contact by its immutable External ID",
+)
+def put_contact(call: Call) -> Response:
+    body = parse(ContactIn, call.body)
+    rec, created = service.upsert(stores(), call.params["externalId"], body)
+    card = service.card(rec, stores())
+    return Response(body=card.model_dump(mode="json"), status_code=201 if created else 200)
+
+
+@api_route(
+    bp,
+    "/v1/contacts/{externalId}",
+    "GET",
+    auth="secret",
+    tag=TAG,
+    response=ContactCard,
+    summary="The contact card with computed aggregates",
+)
+def get_contact(call: Call) -> ContactCard:
+    return service.card(service.get(stores(), call.params["externalId"]), stores())
+
+
+@api_route(
+    bp,
+    "/v1/contacts/{externalId}",
+    "DELETE",
+    auth="secret",
+    tag=TAG,
+    response=Deleted,
+    query={"erase": "true to erase personal data and activity (GDPR)"},
+    summary="Delete a contact; with erase=true also erase its activity and orders",
+)
+def delete_contact(call: Call) -> Deleted:
+    erase = (call.query("erase") or "false").lower()
+    if erase not in ("true", "false"):
+        raise InvalidInput("erase must be true or false", [ErrorDetail("erase", f"got {erase!r}")])
+    return Deleted.model_validate(service.delete(stores(), call.params["externalId"], erase == "true"))
+
+
+@api_route(
+    bp,
+    "/v1/contacts",
+    "GET",
+    auth="secret",
+    tag=TAG,
+    response=ContactList,
+    query={"email": "find by email", "phone": "find by phone (E.164)"},
+    summary="Find contacts by email or phone",
+)
+def find_contacts(call: Call) -> ContactList:
+    found = service.find(stores(), call.query("email"), call.query("phone"))
+    return ContactList(contacts=[service.card(r, stores()) for r in found])
+
+
+def _limit(raw: str | None) -> int:
+    try:
+        limit = int(raw or "50")
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= 500:
+        raise InvalidInput("limit is invalid", [ErrorDetail("limit", "must be an integer from 1 to 500")])
+    return limit
+
+
+@api_route(
+    bp,
+    "/v1/contacts/{externalId}/activity",
+    "GET",
+    auth="secret",
+    tag=TAG,
+    response=ActivityPage,
+    query={"limit": "page size, 1-500 (default 50)", "cursor": "from the previous page's nextCursor"},
+    summary="The contact's events, newest first, paginated",
+)
+def activity(call: Call) -> ActivityPage:
+    limit = _limit(call.query("limit"))
+    rec = service.get(stores(), call.params["externalId"])
+    events, cursor = stores().events.activity(rec.key, limit, call.query("cursor"))
+    return ActivityPage(
+        events=[ActivityItem.model_validate(stores().events.describe(e)) for e in events], nextCursor=cursor
+    )
+
+
+@api_route(
+    bp,
+    "/v1/imports/contacts",
+    "POST",
+    auth="secret",
+    tag=TAG,
+    body=imports.ImportRequest,
+    response=imports.ImportAccepted,
+    status=202,
+    summary="Import up to 3,000 contacts asynchronously; poll the status URL for per-row errors",
+)
+def import_contacts(call: Call) -> imports.ImportAccepted:
+    return imports.start_import(stores(), parse(imports.ImportRequest, call.body))
+
+
+@api_route(
+    bp,
+    "/v1/imports/{importId}",
+    "GET",
+    auth="secret",
+    tag=TAG,
+    response=imports.ImportStatus,
+    summary="Progress and per-row errors of a contact import",
+)
+def import_status(call: Call) -> imports.ImportStatus:
+    return imports.status(stores(), call.params["importId"])

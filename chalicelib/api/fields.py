@@ -1,0 +1,34 @@
+"""Additional fields API: declare typed fields before contacts use them."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint
+
+from chalicelib.api.http import Call, api_route
+from chalicelib.contacts.fields import FieldDeclaration, FieldList
+from chalicelib.deps import stores
+from chalicelib.validation import parse
+
+bp = Blueprint(__name__)
+
+
+@api_route(
+    bp,
+    "/v1/fields",
+    "POST",
+    auth="secret",
+    tag="Fields",
+    body=FieldDeclaration,
+    response=FieldDeclaration,
+    status=201,
+    summary="Declare an additional contact field (name, type, constraints)",
+)
+def declare_field(call: Call) -> FieldDeclaration:
+    decl = parse(FieldDeclaration, call.body)
+    stores().meta.add_field(decl)
+    return decl
+
+
+@api_route(bp, "/v1/fields", "GET", auth="secret", tag="Fields", response=FieldList, summary="Declared fields")
+def list_fields(call: Call) -> FieldList:
+    return FieldList(fields=sorted(stores().meta.fields().values(), key=lambda f: f.name))

@@ -1,0 +1,221 @@
+"""Shared HTTP plumbing: declared routes, body parsing, auth, CORS, and the one error shape.
+
+Every route is declared through ``api_route`` with the pydantic models it validates with; the
+same declarations generate the OpenAPI document, so a route cannot exist without being described.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from chalice.app import Blueprint, Request, Response
+from pydantic import BaseModel
+
+from chalicelib.auth import keys as keyrules
+from chalicelib.auth.keys import ApiKey
+from chalicelib.deps import stores
+from chalicelib.errors import (
+    ErrorDetail,
+    InvalidInput,
+    OrbitError,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
+
+log = logging.getLogger("orbit.http")
+Auth = Literal["secret", "site", "none"]
+MAX_BODY_BYTES = 6 * 1024 * 1024
+JSON_TYPES = ("application/json",)
+Headers = dict[str, str | list[str]]
+
+
+@dataclass
+class RouteSpec:
+    path: str
+    method: str
+    auth: Auth
+    summary: str
+    tag: str
+    body: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    query: dict[str, str] = field(default_factory=dict)
+    content_types: tuple[str, ...] = JSON_TYPES
+    raw_response: str | None = None  # media type of a non-JSON response
+    cors: bool = False
+
+
+ROUTES: list[RouteSpec] = []
+
+
+@dataclass
+class Call:
+    """What a handler receives: the parsed request."""
+
+    request: Request
+    params: dict[str, str]
+    body: Any
+    key: ApiKey | None
+    origin: str | None
+
+    def query(self, name: str, default: str | None = None) -> str | None:
+        params: Any = self.request.query_params or {}
+        value = params.get(name)
+        return value if isinstance(value, str) else default
+
+
+def error_response(exc: OrbitError, headers: Headers | None = None) -> Response:
+    return Response(body=exc.as_body(), status_code=exc.status, headers=dict(headers or {}))
+
+
+def _content_type(request: Request) -> str:
+    return (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+
+
+def read_body(request: Request, spec: RouteSpec) -> Any:
+    raw = request.raw_body or b""
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"The body is larger than {MAX_BODY_BYTES} bytes")
+    if spec.body is None and spec.content_types == JSON_TYPES and not raw:
+        return None
+    ctype = _content_type(request)
+    if ctype not in spec.content_types:
+        raise UnsupportedMediaType(
+            f"Content-Type must be one of {', '.join(spec.content_types)}",
+            [ErrorDetail("Content-Type", f"got {ctype or 'nothing'}")],
+        )
+    if ctype not in ("application/json", "text/plain"):
+        return raw
+    if not raw:
+        raise InvalidInput("The request body is empty", [ErrorDetail("$", "a JSON body is required")])
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput("The request body is not valid JSON", [ErrorDetail("$", str(exc))]) from exc
+
+
+def authenticate(request: Request, spec: RouteSpec, body: Any) -> ApiKey | None:
+    if spec.auth == "none":
+        return None
+    header = request.headers.get("authorization")
+    presented = keyrules.credential(header, prefer_user=spec.auth == "site")
+    if presented is None and spec.auth == "site" and isinstance(body, dict):
+        write_key = body.get("writeKey")
+        presented = write_key if isinstance(write_key, str) else None
+    key = stores().meta.key(keyrules.digest(presented)) if presented else None
+    return keyrules.require(key, spec.auth)
+
+
+def cors_headers(request: Request, key: ApiKey | None) -> Headers:
+    origin = request.headers.get("origin")
+    if not origin or key is None or not keyrules.origin_allowed(key, origin):
+        return {}
+    return {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Allow-Methods": "POST, OPTIONS",
+        "Access-Control-Allow-Headers": "Authorization, Content-Type",
+        "Access-Control-Max-Age": "600",
+        "Vary": "Origin",
+    }
+
+
+def preflight(request: Request) -> Response:
+    """Answer CORS preflights for any origin that asks; the real call checks the site key's origins."""
+    origin = request.headers.get("origin")
+    headers: Headers = {"Vary": "Origin"}
+    if origin:
+        headers.update(
+            {
+                "Access-Control-Allow-Origin": origin,
+                "Access-Control-Allow-Methods": "POST, OPTIONS",
+                "Access-Control-Allow-Headers": "Authorization, Content-Type",
+                "Access-Control-Max-Age": "600",
+            }
+        )
+    return Response(body="", status_code=204, headers=headers)
+
+
+def _to_response(result: Any, spec: RouteSpec, headers: Headers) -> Response:
+    if isinstance(result, Response):
+        result.headers.update(headers)
+        return result
+    if isinstance(result, BaseModel):
+        result = result.model_dump(mode="json")
+    return Response(body=result, status_code=spec.status, headers=headers)
+
+
+def api_route(
+    bp: Blueprint,
+    path: str,
+    method: str,
+    *,
+    auth: Auth,
+    summary: str,
+    tag: str,
+    body: type[BaseModel] | None = None,
+    response: type[BaseModel] | None = None,
+    status: int = 200,
+    query: dict[str, str] | None = None,
+    content_types: tuple[str, ...] = JSON_TYPES,
+    raw_response: str | None = None,
+    cors: bool = False,
+) -> Callable[[Callable[[Call], Any]], Callable[[Call], Any]]:
+    spec = RouteSpec(
+        path,
+        method,
+        auth,
+        summary,
+        tag,
+        body,
+        response,
+        status,
+        query or {},
+        content_types,
+        raw_response,
+        cors,
+    )
+    ROUTES.append(spec)
+
+    def register(handler: Callable[[Call], Any]) -> Callable[[Call], Any]:
+        methods = [method, "OPTIONS"] if cors else [method]
+
+        def view(**params: str) -> Response:
+            request = bp.current_request
+            if cors and request.method == "OPTIONS":
+                return preflight(request)
+            headers: Headers = {}
+            try:
+                origin = request.headers.get("origin")
+                if cors and origin:
+                    # echo the origin on errors too (no credentials are ever allowed), so a
+                    # browser client sees a 4xx and drops the batch instead of retrying
+                    headers = {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+                key = authenticate(request, spec, None) if spec.auth == "secret" else None
+                parsed = read_body(request, spec) if method in ("POST", "PUT", "PATCH") else None
+                if spec.auth == "site":
+                    key = authenticate(request, spec, parsed)
+                if cors:
+                    headers = cors_headers(request, key) or headers
+                    if key is not None and not keyrules.origin_allowed(key, origin):
+                        raise OrbitError(
+                            "This site key does not allow this origin",
+                            [ErrorDetail("Origin", str(origin))],
+                            403,
+                            "forbidden",
+                        )
+                result = handler(Call(request, params, parsed, key, origin))
+                return _to_response(result, spec, headers)
+            except OrbitError as exc:
+                if exc.status >= 500:
+                    log.error("%s %s failed: %s", method, path, exc.message)
+                return error_response(exc, headers)
+
+        view.__name__ = f"{handler.__name__}_{method.lower()}"
+        bp.route(path, methods=methods, content_types=["*/*"], name=view.__name__)(view)
+        return handler
+
+    return register

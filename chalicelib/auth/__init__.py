@@ -1,0 +1,1 @@
+"""API keys: secret keys for the server API, public site keys for tracking."""

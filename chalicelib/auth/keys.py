@@ -1,0 +1,93 @@
+"""Key generation, hashing and the pure checks; keys are stored only as SHA-256 digests.
+
+Keys carry 192 bits of randomness, so a fast hash is enough (no password stretching needed);
+the plaintext is shown once, when the key is created.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import secrets
+from datetime import datetime
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, Field
+
+from chalicelib.errors import Forbidden, InvalidInput, Unauthorized
+
+KeyKind = Literal["secret", "site"]
+PREFIX: dict[str, str] = {"secret": "osk_", "site": "opk_"}
+
+
+class ApiKey(BaseModel):
+    """A stored key (never the plaintext)."""
+
+    keyHash: str
+    kind: KeyKind
+    name: str
+    prefix: str = Field(description="First characters of the key, to tell keys apart")
+    origins: list[str] = Field(default_factory=list, description="Allowed origins (site keys)")
+    createdAt: str
+    revokedAt: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.revokedAt is None
+
+
+def generate(kind: KeyKind) -> str:
+    return PREFIX[kind] + secrets.token_urlsafe(24)
+
+
+def digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def normalize_origin(origin: str) -> str:
+    parts = urlsplit(origin.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+        raise InvalidInput(f"{origin!r} is not an origin like https://shop.example")
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+def credential(authorization: str | None, prefer_user: bool) -> str | None:
+    """The key in an Authorization header: Bearer, or Basic password (or username for site keys)."""
+    if not authorization:
+        return None
+    scheme, _, value = authorization.strip().partition(" ")
+    if scheme.lower() == "bearer":
+        return value.strip() or None
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    user, _, password = decoded.partition(":")
+    if prefer_user:
+        return user or password or None
+    return password or user or None
+
+
+def require(key: ApiKey | None, kind: KeyKind) -> ApiKey:
+    if key is None or not key.active:
+        raise Unauthorized("A valid API key is required")
+    if key.kind != kind:
+        if kind == "secret":
+            raise Forbidden("A site key cannot call the server API; use a secret key")
+        raise Forbidden("Use a site key for the tracking API")
+    return key
+
+
+def origin_allowed(key: ApiKey, origin: str | None) -> bool:
+    """Site keys only work from their allowed origins; calls without Origin are servers."""
+    if origin is None:
+        return True
+    return "*" in key.origins or origin.rstrip("/").lower() in key.origins
+
+
+def stamp(at: datetime) -> str:
+    return at.isoformat()

@@ -1,0 +1,1 @@
+"""Catalog: products, feed parsing, price and stock history."""

@@ -1,0 +1,100 @@
+"""Catalog models: the ``Product`` the API and feeds accept; price parsing shared with tracking."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+MAX_ATTRIBUTES = 100
+MAX_CATEGORY_DEPTH = 10
+
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# "19.99", "19,99", "1 234.50 USD", "USD 19.99", "754USD"
+_PRICE = re.compile(
+    r"^\s*(?:(?P<pre>[A-Za-z]{3})\s*)?(?P<num>\d[\d\s\u00a0]*(?:[.,]\d+)?)\s*(?P<post>[A-Za-z]{3})?\s*$"
+)
+
+
+def parse_price(text: str) -> tuple[Decimal, str | None]:
+    """``"19.99 USD"`` -> ``(Decimal("19.99"), "USD")``; ``"19,99"`` -> ``(Decimal("19.99"), None)``.
+
+    Raises ValueError for anything that is not a non-negative amount with an optional ISO 4217 code.
+    """
+    match = _PRICE.match(text)
+    if not match or (match["pre"] and match["post"]):
+        raise ValueError("must be a price like 19.99 or 19.99 USD")
+    number = re.sub(r"[\s\u00a0]", "", match["num"]).replace(",", ".")
+    try:
+        amount = Decimal(number)
+    except InvalidOperation as exc:  # pragma: no cover - the regex only lets digits through
+        raise ValueError("must be a price like 19.99 or 19.99 USD") from exc
+    code = match["pre"] or match["post"]
+    return amount, code.upper() if code else None
+
+
+def _product_id(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be blank")
+    if "/" in value or _CONTROL.search(value):
+        raise ValueError("must not contain '/' or control characters")
+    return value
+
+
+def _http_url(value: str) -> str:
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an http or https URL")
+    return value
+
+
+def currency_code(value: str) -> str:
+    """``"usd "`` -> ``"USD"``; ValueError unless three letters."""
+    value = value.strip().upper()
+    if not _CURRENCY.match(value):
+        raise ValueError("must be an ISO 4217 currency code like USD")
+    return value
+
+
+ProductId = Annotated[str, Field(min_length=1, max_length=128), AfterValidator(_product_id)]
+HttpUrl = Annotated[str, Field(max_length=2048), AfterValidator(_http_url)]
+CurrencyCode = Annotated[str, AfterValidator(currency_code)]
+CategoryName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+AttributeValue = str | int | float | bool | list[str]
+
+
+class Product(BaseModel):
+    """One catalog item; ``productId`` equals the feed ``g:id`` and the tracked ``product_id``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    productId: ProductId
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    url: HttpUrl | None = None
+    image: HttpUrl | None = None
+    price: Decimal = Field(ge=0, allow_inf_nan=False)
+    oldPrice: Decimal | None = Field(default=None, ge=0, allow_inf_nan=False)
+    currency: CurrencyCode | None = None
+    categoryPath: list[CategoryName] = Field(default_factory=list, max_length=MAX_CATEGORY_DEPTH)
+    brand: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    inStock: bool = True
+    attributes: dict[Annotated[str, Field(min_length=1, max_length=100)], AttributeValue] = Field(
+        default_factory=dict, max_length=MAX_ATTRIBUTES
+    )
+
+    @field_validator("price", "oldPrice", mode="before")
+    @classmethod
+    def _price_text(cls, value: object) -> object:
+        """Accept price text like ``"19.99"``; a currency suffix belongs in ``currency``."""
+        if isinstance(value, str):
+            amount, code = parse_price(value)
+            if code:
+                raise ValueError("must be a number; put the currency code in currency")
+            return amount
+        return value

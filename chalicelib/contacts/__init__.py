@@ -1,0 +1,1 @@
+"""Contacts: the card (profile, additional fields, channels) and its computed aggregates."""

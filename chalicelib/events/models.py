@@ -1,0 +1,105 @@
+"""Event models: what clients send, and the canonical event every source is mapped onto."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from chalicelib.validation import Email, EventTypeName, Phone
+
+MAX_EVENT_BYTES = 20 * 1024
+MAX_EVENTS_PER_REQUEST = 500
+
+# Canonical e-commerce event types (Segment e-commerce v2 names); eSputnik names map onto them.
+PAGE_VIEWED = "Page Viewed"
+PRODUCT_VIEWED = "Product Viewed"
+PRODUCT_LIST_VIEWED = "Product List Viewed"
+PRODUCTS_SEARCHED = "Products Searched"
+CART_UPDATED = "Cart Updated"
+ORDER_COMPLETED = "Order Completed"
+WISHLIST_ADDED = "Product Added to Wishlist"
+
+
+class Identity(BaseModel):
+    """Who an event is about: any of the identifiers, strongest first."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    externalId: str | None = Field(default=None, min_length=1, max_length=256)
+    email: Email | None = None
+    phone: Phone | None = None
+    anonymousId: str | None = Field(default=None, min_length=1, max_length=128)
+
+    def is_empty(self) -> bool:
+        return not (self.externalId or self.email or self.phone or self.anonymousId)
+
+
+class EventIn(BaseModel):
+    """One event as a server sends it to ``POST /v1/events``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: EventTypeName = Field(min_length=1, max_length=100, description="Event type, e.g. `Product Viewed`")
+    externalId: str | None = Field(default=None, min_length=1, max_length=256)
+    email: Email | None = None
+    phone: Phone | None = None
+    anonymousId: str | None = Field(default=None, min_length=1, max_length=128)
+    eventId: str | None = Field(
+        default=None, min_length=1, max_length=128, description="Idempotency key; resends are ignored"
+    )
+    timestamp: datetime | None = Field(default=None, description="When it happened; past events welcome")
+    properties: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("timestamp")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+    @model_validator(mode="after")
+    def _identified(self) -> EventIn:
+        if not (self.externalId or self.email or self.phone or self.anonymousId):
+            raise ValueError("one of externalId, email, phone or anonymousId is required")
+        return self
+
+    def identity(self) -> Identity:
+        return Identity(externalId=self.externalId, email=self.email, phone=self.phone, anonymousId=self.anonymousId)
+
+
+class EventsRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    events: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_EVENTS_PER_REQUEST)
+
+
+class Rejected(BaseModel):
+    index: int
+    errors: list[dict[str, str]]
+
+
+class EventsAccepted(BaseModel):
+    accepted: int
+    rejected: list[Rejected] = Field(default_factory=list)
+
+
+class Event(BaseModel):
+    """The canonical event, as queued and stored: every field the edge could fill is filled."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    eventId: str
+    type: str
+    identity: Identity
+    timestamp: datetime
+    receivedAt: datetime
+    properties: dict[str, Any] = Field(default_factory=dict)
+    source: str = "api"
+    context: dict[str, Any] = Field(default_factory=dict)
+
+
+def encoded_size(value: Any) -> int:
+    return len(json.dumps(value, separators=(",", ":"), default=str).encode())

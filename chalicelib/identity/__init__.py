@@ -1,0 +1,1 @@
+"""Identity: contact keys, identify/alias commands, and anonymous-to-known merges."""

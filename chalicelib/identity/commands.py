@@ -1,0 +1,31 @@
+"""Identity commands produced by tracking calls and consumed by the event consumer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class IdentifyCommand(BaseModel):
+    """Attach traits to a contact; with both ids, merge the anonymous visitor into the known contact."""
+
+    model_config = ConfigDict(frozen=True)
+
+    messageId: str
+    externalId: str | None = None
+    anonymousId: str | None = None
+    traits: dict[str, Any] = Field(default_factory=dict)
+    timestamp: datetime
+
+
+class AliasCommand(BaseModel):
+    """Segment ``alias``: ``previousId`` (an anonymous id) becomes the known ``externalId``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    messageId: str
+    previousId: str
+    externalId: str
+    timestamp: datetime

@@ -1,0 +1,1 @@
+"""The embedded local runtime: moto server, provisioning from infra/, queue pollers, scheduler."""

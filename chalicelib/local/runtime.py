@@ -1,0 +1,183 @@
+"""``make run``: the whole platform on one machine, on an embedded AWS (moto server in-process).
+
+Starts moto, provisions the stage from ``infra/resources.json``, seeds the local keys, then
+serves the Chalice routes over HTTP, polls the queues into the SQS handlers and ticks the
+schedules. ``AWS_ENDPOINT_URL`` set beforehand points it at LocalStack or AWS instead of moto.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from chalice.app import SQSEventConfig
+
+log = logging.getLogger("orbit.local")
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_API_KEY = "osk_local_development_secret_key"
+DEFAULT_SITE_KEY = "opk_local_development_site_key"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LocalRuntime:
+    """Everything ``make run`` starts; tests start it on free ports."""
+
+    def __init__(
+        self,
+        port: int = 8000,
+        stage: str = "local",
+        api_key: str = DEFAULT_API_KEY,
+        site_key: str = DEFAULT_SITE_KEY,
+        time_scale: float = 1.0,
+        extra_origins: list[str] | None = None,
+    ) -> None:
+        self.port = port or free_port()
+        self.stage = stage
+        self.api_key = api_key
+        self.site_key = site_key
+        self.time_scale = time_scale
+        self.extra_origins = extra_origins or []
+        self.moto: Any = None
+        self.http: Any = None
+        self.threads: list[Any] = []
+        self.pollers: list[Any] = []
+        self.scheduler: Any = None
+        self.app: Any = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _start_aws(self) -> None:
+        os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+        os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+        os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+        if os.environ.get("AWS_ENDPOINT_URL"):
+            return  # LocalStack or a real account was chosen
+        from moto.server import ThreadedMotoServer
+
+        moto_port = free_port()
+        os.environ["MOTO_PORT"] = str(moto_port)  # moto's own callbacks (Step Functions tasks) use it
+        self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
+        self.moto.start()
+        os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{moto_port}"
+
+    def start(self) -> LocalRuntime:
+        from chalicelib import aws, deps
+        from chalicelib.local.provision import provision
+
+        self._start_aws()
+        deps.reset()
+        os.environ.update(provision(aws.client("cloudformation"), self.stage))
+        os.environ["ORBIT_TIME_SCALE"] = str(self.time_scale)
+        os.environ["ORBIT_DEMO_SITE_KEY"] = self.site_key
+        deps.reset()
+        self._seed_keys()
+        sys.path.insert(0, str(ROOT))
+        self.app = importlib.import_module("app").app
+        self._serve_http()
+        for source in self.app.event_sources:
+            if isinstance(source, SQSEventConfig):
+                from chalicelib.local.workers import SqsPoller
+
+                poller = SqsPoller(self.app, source, aws.sqs(), os.environ["AWS_DEFAULT_REGION"])
+                poller.start()
+                self.pollers.append(poller)
+        from chalicelib.local.workers import Scheduler
+
+        self.scheduler = Scheduler(self.app, self.time_scale)
+        self.scheduler.start()
+        return self
+
+    def _seed_keys(self) -> None:
+        from chalicelib.auth.admin import create_key
+        from chalicelib.auth.keys import digest
+        from chalicelib.deps import stores
+
+        origins = [f"http://127.0.0.1:{self.port}", f"http://localhost:{self.port}", *self.extra_origins]
+        if stores().meta.key(digest(self.api_key)) is None:
+            create_key(stores(), "secret", "local secret key", plaintext=self.api_key)
+        create_key(stores(), "site", "local site key", origins=origins, plaintext=self.site_key)
+
+    def _serve_http(self) -> None:
+        from chalice.config import Config
+        from chalice.local import LocalDevServer
+
+        config = Config(chalice_stage="local", config_from_disk={})
+        self.http = LocalDevServer(self.app, config, "127.0.0.1", self.port)
+        thread = threading.Thread(target=self.http.server.serve_forever, name="http", daemon=True)
+        thread.start()
+        self.threads.append(thread)
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Block until every queue is drained (tests and benchmarks use this)."""
+        from chalicelib import aws
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            busy = False
+            for poller in self.pollers:
+                attrs = aws.sqs().get_queue_attributes(
+                    QueueUrl=poller.url,
+                    AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+                )["Attributes"]
+                if int(attrs["ApproximateNumberOfMessages"]) or int(attrs["ApproximateNumberOfMessagesNotVisible"]):
+                    busy = True
+            if not busy:
+                return True
+            time.sleep(0.1)
+        return False
+
+    def stop(self) -> None:
+        for poller in self.pollers:
+            poller.stopping.set()
+        if self.scheduler:
+            self.scheduler.stopping.set()
+        if self.http:
+            self.http.server.shutdown()
+            self.http.server.server_close()
+        for poller in self.pollers:
+            poller.join(timeout=5)
+        if self.moto:
+            self.moto.stop()
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    runtime = LocalRuntime(
+        port=int(os.environ.get("PORT", "8000")),
+        api_key=os.environ.get("ORBIT_API_KEY") or DEFAULT_API_KEY,
+        site_key=os.environ.get("ORBIT_SITE_KEY") or DEFAULT_SITE_KEY,
+        time_scale=float(os.environ.get("ORBIT_TIME_SCALE", "1") or 1),
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    runtime.start()
+    print(f"Orbit local runtime on {runtime.url} (embedded AWS at {os.environ['AWS_ENDPOINT_URL']})")
+    print(f"  secret API key : {runtime.api_key}")
+    print(f"  site key       : {runtime.site_key}")
+    print(f"  API docs       : {runtime.url}/docs     demo shop: {runtime.url}/demo/")
+    print(f"Orbit is ready on {runtime.url}", flush=True)
+    stop.wait()
+    print("Shutting down...", flush=True)
+    runtime.stop()
+    print("Stopped.", flush=True)
+
+
+if __name__ == "__main__":
+    main()

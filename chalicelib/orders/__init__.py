@@ -1,0 +1,1 @@
+"""Orders: upserts by externalOrderId, status transitions, and their effect on contact aggregates."""

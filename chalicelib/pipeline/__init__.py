@@ -1,0 +1,1 @@
+"""The events pipeline: queue messages and the idempotent consumer that applies them."""

@@ -1,0 +1,61 @@
+"""Typed settings for every function; the one reader of ``os.environ``."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import BaseModel, Field
+
+
+class Settings(BaseModel):
+    """Names of the stage's resources and tunables, read once per process."""
+
+    stage: str = "dev"
+    region: str = "us-east-1"
+    contacts_table: str = Field(default="orbit-dev-contacts", min_length=1)
+    events_table: str = Field(default="orbit-dev-events", min_length=1)
+    orders_table: str = Field(default="orbit-dev-orders", min_length=1)
+    meta_table: str = Field(default="orbit-dev-meta", min_length=1)
+    products_table: str = Field(default="orbit-dev-products", min_length=1)
+    events_queue: str = Field(default="orbit-dev-events", min_length=1)
+    events_retention_days: int = 400
+    counter_window_days: int = 90
+    max_future_skew_seconds: int = 24 * 3600
+    time_scale: float = 1.0
+    demo_site_key: str = ""
+    allow_private_webhooks: bool = False
+
+
+_ENV = {
+    "stage": "ORBIT_STAGE",
+    "region": "AWS_DEFAULT_REGION",
+    "contacts_table": "ORBIT_CONTACTS_TABLE",
+    "events_table": "ORBIT_EVENTS_TABLE",
+    "orders_table": "ORBIT_ORDERS_TABLE",
+    "meta_table": "ORBIT_META_TABLE",
+    "products_table": "ORBIT_PRODUCTS_TABLE",
+    "events_queue": "ORBIT_EVENTS_QUEUE",
+    "events_retention_days": "ORBIT_EVENTS_RETENTION_DAYS",
+    "counter_window_days": "ORBIT_COUNTER_WINDOW_DAYS",
+    "time_scale": "ORBIT_TIME_SCALE",
+    "demo_site_key": "ORBIT_DEMO_SITE_KEY",
+    "allow_private_webhooks": "ORBIT_ALLOW_PRIVATE_WEBHOOKS",
+}
+
+
+def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
+    """Build settings from an environment mapping (``os.environ`` by default)."""
+    env = os.environ if environ is None else environ
+    values = {field: env[var] for field, var in _ENV.items() if env.get(var)}
+    stage = values.get("stage", "dev")
+    for field in ("contacts", "events", "orders", "meta", "products"):
+        values.setdefault(f"{field}_table", f"orbit-{stage}-{field}")
+    values.setdefault("events_queue", f"orbit-{stage}-events")
+    return Settings.model_validate(values)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests call ``get_settings.cache_clear()``."""
+    return settings_from_env()

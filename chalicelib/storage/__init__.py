@@ -1,0 +1,1 @@
+"""AWS adapters (DynamoDB, SQS) implementing the ports the domain talks to."""

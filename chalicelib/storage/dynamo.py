@@ -1,0 +1,305 @@
+"""DynamoDB plumbing: (de)serialisation, ClientError translation, and the cost meter.
+
+The meter counts requests and write units from item sizes by DynamoDB's own rules (1 unit per
+started KB; the larger of old and new item for updates; double inside transactions; index copies
+extra), because moto's ConsumedCapacity is not faithful. Every write goes through ``Table``.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from chalicelib.errors import Conflict, InvalidInput, OrbitError, Permanent, Retryable
+
+Item = dict[str, Any]
+_RETRYABLE = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionConflictException",
+}
+
+
+def to_attr(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {"NULL": True}
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, int | float | Decimal):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InvalidInput("numbers must be finite")
+        return {"N": str(value) if not isinstance(value, float) else repr(value)}
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, bytes):
+        return {"B": value}
+    if isinstance(value, Mapping):
+        return {"M": {str(k): to_attr(v) for k, v in value.items()}}
+    if isinstance(value, list | tuple):
+        return {"L": [to_attr(v) for v in value]}
+    if isinstance(value, set):
+        return {"SS": sorted(str(v) for v in value)}
+    raise TypeError(f"cannot store {type(value).__name__}")
+
+
+def from_attr(attr: Mapping[str, Any]) -> Any:
+    (kind, value), *_ = attr.items()
+    if kind == "S":
+        return value
+    if kind == "N":
+        number = Decimal(value)
+        return int(number) if number == number.to_integral_value() and "." not in value else float(number)
+    if kind == "BOOL":
+        return bool(value)
+    if kind == "NULL":
+        return None
+    if kind == "M":
+        return {k: from_attr(v) for k, v in value.items()}
+    if kind == "L":
+        return [from_attr(v) for v in value]
+    if kind in ("SS", "NS"):
+        return set(value)
+    if kind == "B":
+        return bytes(value)
+    raise TypeError(f"unknown attribute type {kind}")
+
+
+def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: to_attr(v) for k, v in item.items() if v is not None}
+
+
+def deserialize(item: Mapping[str, Any]) -> Item:
+    return {k: from_attr(v) for k, v in item.items()}
+
+
+def _value_size(attr: Mapping[str, Any]) -> int:
+    (kind, value), *_ = attr.items()
+    if kind == "S":
+        return len(value.encode())
+    if kind == "N":
+        digits = value.lstrip("-").replace(".", "").strip("0") or "0"
+        return math.ceil(len(digits) / 2) + 1
+    if kind == "B":
+        return len(value)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "M":
+        return 3 + sum(1 + len(k.encode()) + _value_size(v) for k, v in value.items())
+    if kind == "L":
+        return 3 + sum(1 + _value_size(v) for v in value)
+    if kind == "SS":
+        return sum(len(v.encode()) for v in value)
+    return 0
+
+
+def item_size(item: Mapping[str, Any]) -> int:
+    """Bytes of a serialised item by DynamoDB's sizing rules."""
+    return sum(len(k.encode()) + _value_size(v) for k, v in item.items())
+
+
+def write_units(size: int) -> int:
+    return max(1, math.ceil(size / 1024))
+
+
+class Meter:
+    """Counts AWS requests and DynamoDB write units; thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.requests: Counter[str] = Counter()
+        self.write_units = 0
+
+    def request(self, operation: str, units: int = 0) -> None:
+        with self._lock:
+            self.requests[operation] += 1
+            self.write_units += units
+
+    def reset(self) -> None:
+        with self._lock:
+            self.requests.clear()
+            self.write_units = 0
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {"requests": dict(self.requests), "writeUnits": self.write_units}
+
+
+METER = Meter()
+
+
+def translate(exc: Exception) -> OrbitError:
+    """One place that turns AWS errors into Orbit's error tree."""
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code", "")
+        message = exc.response.get("Error", {}).get("Message", code)
+        if code == "ConditionalCheckFailedException":
+            return Conflict("The item changed or already exists")
+        if code in _RETRYABLE:
+            return Retryable(f"DynamoDB is busy: {code}")
+        return Permanent(f"DynamoDB rejected the request: {code}: {message}")
+    if isinstance(exc, BotoCoreError):
+        return Retryable(f"AWS call failed: {exc}")
+    raise exc
+
+
+class Table:
+    """A DynamoDB table: every call is metered and every error translated."""
+
+    def __init__(self, client: Any, name: str, meter: Meter = METER, index_copies: int = 0) -> None:
+        self.client = client
+        self.name = name
+        self.meter = meter
+        self.index_copies = index_copies  # LSI/GSI (projection ALL) copies written with each put
+
+    def get(self, key: Item, consistent: bool = True) -> Item | None:
+        try:
+            out = self.client.get_item(TableName=self.name, Key=serialize(key), ConsistentRead=consistent)
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc) from exc
+        self.meter.request("dynamodb.GetItem")
+        return deserialize(out["Item"]) if "Item" in out else None
+
+    def put(self, item: Item, condition: str | None = None, names: dict[str, str] | None = None) -> None:
+        raw = serialize(item)
+        units = write_units(item_size(raw)) * (1 + self.index_copies)
+        kwargs: dict[str, Any] = {"TableName": self.name, "Item": raw}
+        if condition:
+            kwargs["ConditionExpression"] = condition
+        if names:
+            kwargs["ExpressionAttributeNames"] = names
+        self.meter.request("dynamodb.PutItem", units)
+        try:
+            self.client.put_item(**kwargs)
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc) from exc
+
+    def replace(self, item: Item, old_size: int, condition: str, values: dict[str, Any]) -> None:
+        """A conditional overwrite of a whole item (optimistic concurrency)."""
+        raw = serialize(item)
+        units = write_units(max(item_size(raw), old_size))
+        self.meter.request("dynamodb.PutItem", units)
+        try:
+            self.client.put_item(
+                TableName=self.name,
+                Item=raw,
+                ConditionExpression=condition,
+                ExpressionAttributeValues=serialize(values),
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc) from exc
+
+    def delete(self, key: Item, old_size: int = 0, condition: str | None = None) -> None:
+        kwargs: dict[str, Any] = {"TableName": self.name, "Key": serialize(key)}
+        if condition:
+            kwargs["ConditionExpression"] = condition
+        self.meter.request("dynamodb.DeleteItem", write_units(old_size) * (1 + self.index_copies))
+        try:
+            self.client.delete_item(**kwargs)
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc) from exc
+
+    def query(
+        self,
+        key_condition: str,
+        values: dict[str, Any],
+        index: str | None = None,
+        forward: bool = True,
+        limit: int | None = None,
+        start: Item | None = None,
+        names: dict[str, str] | None = None,
+    ) -> tuple[list[Item], Item | None]:
+        kwargs: dict[str, Any] = {
+            "TableName": self.name,
+            "KeyConditionExpression": key_condition,
+            "ExpressionAttributeValues": serialize(values),
+            "ScanIndexForward": forward,
+        }
+        if index:
+            kwargs["IndexName"] = index
+        if limit:
+            kwargs["Limit"] = limit
+        if start:
+            kwargs["ExclusiveStartKey"] = serialize(start)
+        if names:
+            kwargs["ExpressionAttributeNames"] = names
+        try:
+            out = self.client.query(**kwargs)
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc) from exc
+        self.meter.request("dynamodb.Query")
+        last = deserialize(out["LastEvaluatedKey"]) if "LastEvaluatedKey" in out else None
+        return [deserialize(i) for i in out.get("Items", [])], last
+
+    def query_all(self, key_condition: str, values: dict[str, Any], **kwargs: Any) -> Iterator[Item]:
+        start = None
+        while True:
+            items, start = self.query(key_condition, values, start=start, **kwargs)
+            yield from items
+            if start is None:
+                return
+
+    def scan(self, segment: int = 0, total_segments: int = 1) -> Iterator[Item]:
+        """A parallel-scan segment, page by page."""
+        kwargs: dict[str, Any] = {"TableName": self.name, "Segment": segment, "TotalSegments": total_segments}
+        while True:
+            try:
+                out = self.client.scan(**kwargs)
+            except (ClientError, BotoCoreError) as exc:
+                raise translate(exc) from exc
+            self.meter.request("dynamodb.Scan")
+            yield from (deserialize(i) for i in out.get("Items", []))
+            if "LastEvaluatedKey" not in out:
+                return
+            kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+
+    def batch_get(self, keys: list[Item]) -> list[Item]:
+        found: list[Item] = []
+        pending = [serialize(k) for k in keys]
+        while pending:
+            chunk, pending = pending[:100], pending[100:]
+            request: dict[str, Any] = {self.name: {"Keys": chunk}}
+            while request:
+                try:
+                    out = self.client.batch_get_item(RequestItems=request)
+                except (ClientError, BotoCoreError) as exc:
+                    raise translate(exc) from exc
+                self.meter.request("dynamodb.BatchGetItem")
+                found.extend(deserialize(i) for i in out.get("Responses", {}).get(self.name, []))
+                request = out.get("UnprocessedKeys") or {}
+        return found
+
+    def batch_put(self, items: list[Item]) -> None:
+        pending = [{"PutRequest": {"Item": serialize(i)}} for i in items]
+        while pending:
+            chunk, pending = pending[:25], pending[25:]
+            units = sum(write_units(item_size(r["PutRequest"]["Item"])) for r in chunk)
+            self.meter.request("dynamodb.BatchWriteItem", units * (1 + self.index_copies))
+            request: dict[str, Any] = {self.name: chunk}
+            while request:
+                try:
+                    out = self.client.batch_write_item(RequestItems=request)
+                except (ClientError, BotoCoreError) as exc:
+                    raise translate(exc) from exc
+                request = out.get("UnprocessedItems") or {}
+
+    def batch_delete(self, keys: list[Item]) -> None:
+        pending = [{"DeleteRequest": {"Key": serialize(k)}} for k in keys]
+        while pending:
+            chunk, pending = pending[:25], pending[25:]
+            self.meter.request("dynamodb.BatchWriteItem", len(chunk) * (1 + self.index_copies))
+            request: dict[str, Any] = {self.name: chunk}
+            while request:
+                try:
+                    out = self.client.batch_write_item(RequestItems=request)
+                except (ClientError, BotoCoreError) as exc:
+                    raise translate(exc) from exc
+                request = out.get("UnprocessedItems") or {}

@@ -1,0 +1,124 @@
+"""Events table adapter: the activity log, with dedupe folded into each event's conditional put.
+
+Key: ``pk`` = contact key, ``sk`` = event id, so ``attribute_not_exists`` on the put drops a
+redelivered or resent event for as long as the row lives (the retention TTL, far beyond 24 h).
+The local secondary index ``by_time`` (sort key ``ts`` = ``<iso time>#<event id>``) serves the
+activity feed newest first.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib.clock import iso
+from chalicelib.errors import Conflict, InvalidInput
+from chalicelib.events.models import Event, Identity
+from chalicelib.storage.dynamo import Item, Table, item_size, serialize
+
+
+def _to_item(contact_key: str, event: Event, retention_days: int) -> Item:
+    expires = event.receivedAt + timedelta(days=retention_days)
+    return {
+        "pk": contact_key,
+        "sk": event.eventId,
+        "ts": f"{iso(event.timestamp)}#{event.eventId}",
+        "t": event.type,
+        "p": json.dumps(event.properties, separators=(",", ":"), default=str) if event.properties else None,
+        "c": json.dumps(event.context, separators=(",", ":"), default=str) if event.context else None,
+        "i": event.identity.model_dump_json(exclude_none=True),
+        "src": event.source,
+        "rcv": iso(event.receivedAt),
+        "x": int(expires.timestamp()),
+    }
+
+
+def _from_item(item: Item) -> Event:
+    return Event(
+        eventId=item["sk"],
+        type=item["t"],
+        identity=Identity.model_validate_json(item.get("i") or "{}"),
+        timestamp=datetime.fromisoformat(item["ts"].split("#", 1)[0]),
+        receivedAt=datetime.fromisoformat(item["rcv"]),
+        properties=json.loads(item["p"]) if item.get("p") else {},
+        context=json.loads(item["c"]) if item.get("c") else {},
+        source=item.get("src", "api"),
+    )
+
+
+def encode_cursor(key: Item | None) -> str | None:
+    if not key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> Item | None:
+    if not cursor:
+        return None
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput("cursor is not valid") from exc
+    if not isinstance(key, dict) or set(key) != {"pk", "sk", "ts"}:
+        raise InvalidInput("cursor is not valid")
+    return key
+
+
+class DynamoEventStore:
+    def __init__(self, table: Table, retention_days: int) -> None:
+        self.table = table
+        self.retention_days = retention_days
+
+    def insert(self, contact_key: str, event: Event) -> bool:
+        """Store the event; False when this contact already has it (a duplicate)."""
+        try:
+            self.table.put(_to_item(contact_key, event, self.retention_days), "attribute_not_exists(sk)")
+        except Conflict:
+            return False
+        return True
+
+    def remove(self, contact_key: str, event: Event) -> None:
+        size = item_size(serialize(_to_item(contact_key, event, self.retention_days)))
+        self.table.delete({"pk": contact_key, "sk": event.eventId}, size)
+
+    def activity(
+        self, contact_key: str, limit: int, cursor: str | None = None, event_type: str | None = None
+    ) -> tuple[list[Event], str | None]:
+        start = decode_cursor(cursor)
+        if start is not None and start["pk"] != contact_key:
+            raise InvalidInput("cursor belongs to another contact")
+        items, last = self.table.query(
+            "pk = :pk", {":pk": contact_key}, index="by_time", forward=False, limit=limit, start=start
+        )
+        return [_from_item(i) for i in items], encode_cursor(last)
+
+    def move_all(self, from_key: str, to_key: str) -> int:
+        """Copy a profile's events under another contact, then delete the originals (idempotent)."""
+        items = list(self.table.query_all("pk = :pk", {":pk": from_key}))
+        if not items:
+            return 0
+        self.table.batch_put([{**i, "pk": to_key} for i in items])
+        self.table.batch_delete([{"pk": from_key, "sk": i["sk"]} for i in items])
+        return len(items)
+
+    def delete_all(self, contact_key: str) -> int:
+        keys = [{"pk": i["pk"], "sk": i["sk"]} for i in self.table.query_all("pk = :pk", {":pk": contact_key})]
+        self.table.batch_delete(keys)
+        return len(keys)
+
+    def recent(self, contact_key: str, limit: int) -> list[Event]:
+        return self.activity(contact_key, limit)[0]
+
+    @staticmethod
+    def describe(event: Event) -> dict[str, Any]:
+        return {
+            "eventId": event.eventId,
+            "type": event.type,
+            "timestamp": iso(event.timestamp),
+            "receivedAt": iso(event.receivedAt),
+            "source": event.source,
+            "properties": event.properties,
+            "context": event.context,
+        }

@@ -1,0 +1,37 @@
+"""Orders table adapter: one item per externalOrderId with an optimistic version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.storage.dynamo import Table, item_size, serialize
+
+
+class DynamoOrderStore:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def load(self, order_id: str) -> dict[str, Any] | None:
+        item = self.table.get({"pk": order_id})
+        return item
+
+    def save(self, order: dict[str, Any], old: dict[str, Any] | None) -> None:
+        """Write ``order`` if the stored version is still ``old``'s; raises Conflict otherwise."""
+        expected = int(old["ver"]) if old else 0
+        order["ver"] = expected + 1
+        order["pk"] = order["externalOrderId"]
+        if old:
+            self.table.replace(order, item_size(serialize(old)), "ver = :v", {":v": expected})
+        else:
+            self.table.put(order, "attribute_not_exists(pk)")
+
+    def restore(self, old: dict[str, Any] | None, written: dict[str, Any]) -> None:
+        """Undo a save whose contact update failed, so a retry applies it again."""
+        size = item_size(serialize(written))
+        if old is None:
+            self.table.delete({"pk": written["pk"]}, size)
+        else:
+            self.table.replace(old, size, "ver = :v", {":v": written["ver"]})
+
+    def for_contact(self, contact_key: str) -> list[dict[str, Any]]:
+        return list(self.table.query_all("contact = :c", {":c": contact_key}, index="by_contact"))

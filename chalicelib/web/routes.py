@@ -1,0 +1,111 @@
+"""Static web assets: the orbit.js browser SDK and the demo shop (owns chalicelib/web).
+
+Routes (no auth, read-only, files read once from disk and cached in memory):
+
+* ``GET /sdk/orbit.js``   the tracking SDK, cacheable, CORS-open.
+* ``GET /demo``           301 to ``/demo/`` (so the pages' relative links resolve under ``/demo/``);
+                          the same route serves ``index.html`` when the request path is ``/demo/``.
+* ``GET /demo/{page}``    an allow-listed demo file by bare name (``*.html``, ``*.js``, ``*.css``).
+
+HTML pages get ``<script>window.ORBIT_SITE_KEY="...";</script>`` injected before ``</head>``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.errors import NotFound
+from chalicelib.settings import get_settings
+
+
+def demo_site_key() -> str:
+    """The public site key the demo pages pass to ``orbit('init')`` (set by the local runtime)."""
+    return get_settings().demo_site_key
+
+
+bp = Blueprint(__name__)
+
+_HERE = Path(__file__).resolve().parent
+_SDK_PATH = _HERE / "assets" / "orbit.js"
+_DEMO_DIR = _HERE / "demo"
+_DEMO_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*\.(html|js|css)$")
+_CONTENT_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "js": "application/javascript; charset=utf-8",
+    "css": "text/css; charset=utf-8",
+}
+
+
+@cache
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+@cache
+def _demo_files() -> frozenset[str]:
+    """The allow-list: bare names of the shipped demo files with an allowed extension."""
+    return frozenset(p.name for p in _DEMO_DIR.iterdir() if p.is_file() and _DEMO_NAME.match(p.name))
+
+
+def _not_found(what: str) -> Response:
+    return Response(
+        body=json.dumps(NotFound(f"{what} not found").as_body()),
+        status_code=404,
+        headers={"Content-Type": "application/json"},
+    )
+
+
+def _inject_site_key(html: str) -> str:
+    # json.dumps gives a valid JS string literal; escape "<" so the key can never close the script tag.
+    key = json.dumps(demo_site_key()).replace("<", "\\u003c")
+    tag = f"<script>window.ORBIT_SITE_KEY={key};</script>"
+    return html.replace("</head>", tag + "</head>", 1)
+
+
+def _demo_file(name: str) -> Response:
+    if not _DEMO_NAME.match(name) or name not in _demo_files():
+        return _not_found("page")
+    ext = name.rsplit(".", 1)[1]
+    body = _read(_DEMO_DIR / name)
+    if ext == "html":
+        body = _inject_site_key(body)
+    return Response(
+        body=body,
+        status_code=200,
+        headers={"Content-Type": _CONTENT_TYPES[ext], "Cache-Control": "no-cache"},
+    )
+
+
+@bp.route("/sdk/orbit.js", methods=["GET"])
+def sdk() -> Response:
+    return Response(
+        body=_read(_SDK_PATH),
+        status_code=200,
+        headers={
+            "Content-Type": "application/javascript; charset=utf-8",
+            "Cache-Control": "public, max-age=300",
+            "Access-Control-Allow-Origin": "*",
+        },
+    )
+
+
+@bp.route("/demo", methods=["GET"])
+def demo_index() -> Response:
+    # API Gateway and chalice local route "/demo/" here too; only the raw path in the request
+    # context tells the two apart. Without it, serve the index rather than risk a redirect loop.
+    raw_path = str((bp.current_request.context or {}).get("path") or "")
+    if raw_path and not raw_path.endswith("/"):
+        # Relative Location keeps any stage prefix: /api/demo -> /api/demo/
+        last = raw_path.rsplit("/", 1)[-1]
+        return Response(body="", status_code=301, headers={"Location": f"{last}/"})
+    return _demo_file("index.html")
+
+
+@bp.route("/demo/{page}", methods=["GET"])
+def demo_page(page: str) -> Response:
+    return _demo_file(page)
