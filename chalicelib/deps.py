@@ -44,13 +44,27 @@ def build(settings: Settings, clock: Clock | None = None) -> Stores:
     )
 
 
+_pinned: Stores | None = None
+
+
 @cache
-def stores() -> Stores:
-    """The process-wide stores; tests call ``stores.cache_clear()``."""
+def _from_settings() -> Stores:
     return build(get_settings())
 
 
+def stores() -> Stores:
+    """The process-wide stores (or the ones a test or the local runtime pinned)."""
+    return _pinned or _from_settings()
+
+
+def pin(pinned: Stores | None) -> None:
+    """Use these stores for every handler in this process (tests inject a fixed clock this way)."""
+    global _pinned
+    _pinned = pinned
+
+
 def reset() -> None:
-    stores.cache_clear()
+    pin(None)
+    _from_settings.cache_clear()
     get_settings.cache_clear()
     aws.reset_clients()

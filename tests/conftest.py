@@ -1,0 +1,138 @@
+"""Shared fixtures: moto-backed AWS provisioned from infra/, the Chalice test client, key seeding.
+
+Environment is set before ``app`` is imported, as Chalice's deploy does (the queue name in the
+``on_sqs_message`` decorator is read at import).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SECURITY_TOKEN": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "ORBIT_STAGE": "test",
+    }
+)
+os.environ.pop("AWS_ENDPOINT_URL", None)
+
+from moto import mock_aws  # noqa: E402
+
+from chalicelib import aws, deps  # noqa: E402
+from chalicelib.clock import FixedClock  # noqa: E402
+from chalicelib.local.provision import provision  # noqa: E402
+
+SECRET_KEY = "osk_test_secret_key_0123456789"
+SITE_KEY = "opk_test_site_key_0123456789"
+SITE_ORIGIN = "https://shop.example"
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def stores(clock: FixedClock) -> Iterator[deps.Stores]:
+    """A fresh moto account with the stage's resources, and stores wired to it."""
+    with mock_aws():
+        deps.reset()
+        os.environ.update(provision(aws.client("cloudformation"), "test"))
+        built = deps.build(deps.get_settings(), clock)
+        deps.pin(built)
+        yield built
+        deps.reset()
+
+
+def basic(key: str, user: str = "api") -> dict[str, str]:
+    token = base64.b64encode(f"{user}:{key}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+@dataclass
+class Api:
+    """The Chalice test client with Orbit's keys and a queue drain."""
+
+    client: Any
+    stores: deps.Stores
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        key: str | None = SECRET_KEY,
+        raw: bytes | str | None = None,
+    ) -> Any:
+        sent = {"Content-Type": "application/json", **(basic(key) if key else {}), **(headers or {})}
+        payload = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        return self.client.http.request(method, path, headers=sent, body=payload)
+
+    def json(self, method: str, path: str, body: Any = None, **kwargs: Any) -> tuple[int, Any]:
+        response = self.call(method, path, body, **kwargs)
+        return response.status_code, json.loads(response.body) if response.body else None
+
+    def drain(self, max_rounds: int = 20) -> int:
+        """Run the queue consumer until the queue is empty; returns messages handled."""
+        from app import consume_events
+
+        sqs = aws.sqs()
+        url = sqs.get_queue_url(QueueName=self.stores.settings.events_queue)["QueueUrl"]
+        handled = 0
+        for _ in range(max_rounds):
+            out = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])
+            messages = out.get("Messages", [])
+            if not messages:
+                return handled
+            event = {"Records": [sqs_record(m["Body"], m["MessageId"], m["ReceiptHandle"]) for m in messages]}
+            result = consume_events(event, None)
+            failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
+            for m in messages:
+                if m["MessageId"] not in failed:
+                    sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+            handled += len(messages) - len(failed)
+            if failed:
+                return handled
+        return handled
+
+
+def sqs_record(body: str, message_id: str | None = None, receipt: str = "r") -> dict[str, Any]:
+    return {
+        "messageId": message_id or str(uuid.uuid4()),
+        "receiptHandle": receipt,
+        "body": body,
+        "attributes": {"ApproximateReceiveCount": "1"},
+        "messageAttributes": {},
+        "md5OfBody": "",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:orbit-test-events",
+        "awsRegion": "us-east-1",
+    }
+
+
+@pytest.fixture
+def api(stores: deps.Stores) -> Iterator[Api]:
+    from chalice.test import Client
+
+    from app import app
+    from chalicelib.auth.admin import create_key
+
+    create_key(stores, "secret", "test secret", plaintext=SECRET_KEY)
+    create_key(stores, "site", "test site", origins=[SITE_ORIGIN], plaintext=SITE_KEY)
+    with Client(app, stage_name="test") as client:
+        yield Api(client, stores)
