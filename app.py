@@ -7,8 +7,9 @@ from typing import Any
 
 from chalice.app import Chalice, Rate, Response, SQSEvent
 
-from chalicelib.api import contacts, docs, events, fields, tracking
+from chalicelib.api import contacts, docs, events, fields, products, tracking
 from chalicelib.api.http import error_response
+from chalicelib.catalog.service import enricher
 from chalicelib.deps import stores
 from chalicelib.errors import OrbitError
 from chalicelib.pipeline.consumer import Consumer
@@ -19,7 +20,7 @@ from chalicelib.web import routes as web
 app = Chalice(app_name="orbit")
 app.log.setLevel(logging.INFO)
 app.experimental_feature_flags.update(["BLUEPRINTS"])
-for module in (contacts, events, fields, tracking, docs, web):
+for module in (contacts, events, fields, tracking, products, docs, web):
     app.register_blueprint(module.bp)
 
 
@@ -48,7 +49,7 @@ def error_shape(event: Any, get_response: Any) -> Response:
 def consume_events(event: SQSEvent) -> dict[str, Any]:
     """Apply queued events, orders, identity and import messages; report partial failures."""
     records = [(r["messageId"], r["body"]) for r in event.to_dict()["Records"]]
-    failed = Consumer(stores()).process(records)
+    failed = Consumer(stores(), enrich=enricher(stores())).process(records)
     return {"batchItemFailures": [{"itemIdentifier": i} for i in failed]}
 
 

@@ -18,14 +18,14 @@ _TIMEZONES = available_timezones()
 M = TypeVar("M", bound=BaseModel)
 
 
-def _email(value: str) -> str:
+def normalize_email(value: str) -> str:
     value = value.strip()
     if not _EMAIL.match(value):
         raise ValueError("must be an email address like name@example.com")
     return value.lower()
 
 
-def _phone(value: str) -> str:
+def normalize_phone(value: str) -> str:
     compact = re.sub(r"[\s().-]", "", value)
     if not _E164.match(compact):
         raise ValueError("must be an E.164 phone number like +380501234567")
@@ -52,8 +52,8 @@ def _event_type(value: str) -> str:
     return value
 
 
-Email = Annotated[str, AfterValidator(_email)]
-Phone = Annotated[str, AfterValidator(_phone)]
+Email = Annotated[str, AfterValidator(normalize_email)]
+Phone = Annotated[str, AfterValidator(normalize_phone)]
 TimeZoneName = Annotated[str, AfterValidator(_timezone)]
 LanguageCode = Annotated[str, AfterValidator(_language)]
 EventTypeName = Annotated[str, AfterValidator(_event_type)]

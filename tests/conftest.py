@@ -136,3 +136,93 @@ def api(stores: deps.Stores) -> Iterator[Api]:
     create_key(stores, "site", "test site", origins=[SITE_ORIGIN], plaintext=SITE_KEY)
     with Client(app, stage_name="test") as client:
         yield Api(client, stores)
+
+
+@dataclass
+class Platform:
+    """``make run`` in a subprocess: the local runtime over real HTTP."""
+
+    url: str
+    api_key: str
+    site_key: str
+    process: Any
+
+    def request(
+        self, method: str, path: str, body: Any = None, key: str | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, Any]:
+        import urllib.error
+        import urllib.request
+
+        data = json.dumps(body).encode() if body is not None else None
+        sent = {"Content-Type": "application/json", **basic(key or self.api_key), **(headers or {})}
+        req = urllib.request.Request(self.url + path, data=data, method=method, headers=sent)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as response:
+                raw = response.read()
+                return response.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as exc:
+            raw = exc.read()
+            return exc.code, json.loads(raw) if raw else None
+
+    def until(self, check: Any, timeout: float = 20.0) -> Any:
+        """Poll ``check()`` until it returns something truthy (the consumer is asynchronous)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while True:
+            result = check()
+            if result or time.monotonic() > deadline:
+                return result
+            time.sleep(0.1)
+
+
+def start_platform() -> Platform:
+    import subprocess
+    import sys
+    import time
+
+    from chalicelib.local.runtime import free_port
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ORBIT_", "MOTO_"))}
+    env.update(
+        {
+            "PORT": str(port),
+            "ORBIT_API_KEY": "osk_e2e_secret_key_123456",
+            "ORBIT_SITE_KEY": "opk_e2e_site_key_123456",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "chalicelib.local.runtime"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    output = []
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        output.append(line)
+        if "ready" in line:
+            return Platform(f"http://127.0.0.1:{port}", env["ORBIT_API_KEY"], env["ORBIT_SITE_KEY"], process)
+    process.kill()
+    raise RuntimeError("the local runtime did not become ready:\n" + "".join(output))
+
+
+def stop_platform(platform: Platform) -> str:
+    import signal
+
+    platform.process.send_signal(signal.SIGINT)
+    out, _ = platform.process.communicate(timeout=20)
+    return out
+
+
+@pytest.fixture(scope="session")
+def platform() -> Iterator[Platform]:
+    started = start_platform()
+    yield started
+    stop_platform(started)

@@ -101,13 +101,15 @@ def read_body(request: Request, spec: RouteSpec) -> Any:
 def authenticate(request: Request, spec: RouteSpec, body: Any) -> ApiKey | None:
     if spec.auth == "none":
         return None
-    header = request.headers.get("authorization")
-    presented = keyrules.credential(header, prefer_user=spec.auth == "site")
-    if presented is None and spec.auth == "site" and isinstance(body, dict):
-        write_key = body.get("writeKey")
-        presented = write_key if isinstance(write_key, str) else None
-    key = stores().meta.key(keyrules.digest(presented)) if presented else None
-    return keyrules.require(key, spec.auth)
+    presented = keyrules.credentials(request.headers.get("authorization"))
+    if not presented and spec.auth == "site" and isinstance(body, dict) and isinstance(body.get("writeKey"), str):
+        presented = [body["writeKey"]]
+    found = None
+    for candidate in presented:
+        found = stores().meta.key(keyrules.digest(candidate))
+        if found is not None:
+            break
+    return keyrules.require(found, spec.auth)
 
 
 def cors_headers(request: Request, key: ApiKey | None) -> Headers:

@@ -53,23 +53,25 @@ def normalize_origin(origin: str) -> str:
     return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
-def credential(authorization: str | None, prefer_user: bool) -> str | None:
-    """The key in an Authorization header: Bearer, or Basic password (or username for site keys)."""
+def credentials(authorization: str | None) -> list[str]:
+    """Candidate keys in an Authorization header: a Bearer token, or Basic password then user name.
+
+    eSputnik-style clients send the secret key as the Basic password (any user name); Segment's
+    libraries send the site key as the Basic user name.
+    """
     if not authorization:
-        return None
+        return []
     scheme, _, value = authorization.strip().partition(" ")
     if scheme.lower() == "bearer":
-        return value.strip() or None
+        return [value.strip()] if value.strip() else []
     if scheme.lower() != "basic":
-        return None
+        return []
     try:
         decoded = base64.b64decode(value.strip(), validate=True).decode()
     except (binascii.Error, UnicodeDecodeError):
-        return None
+        return []
     user, _, password = decoded.partition(":")
-    if prefer_user:
-        return user or password or None
-    return password or user or None
+    return [c for c in (password, user) if c]
 
 
 def require(key: ApiKey | None, kind: KeyKind) -> ApiKey:

@@ -87,7 +87,7 @@ def start_import(stores: Stores, request: ImportRequest, source: str = "api") ->
         ]
         messages.append(dump(ImportMsg(importId=import_id, chunk=n, rows=import_rows)))
     stores.queue.send(messages)
-    return ImportAccepted(importId=import_id, total=len(rows), statusUrl=f"/v1/contacts/imports/{import_id}")
+    return ImportAccepted(importId=import_id, total=len(rows), statusUrl=f"/v1/imports/{import_id}")
 
 
 def apply_import_chunk(stores: Stores, message: ImportMsg) -> None:

@@ -14,6 +14,7 @@ from chalicelib.contacts.record import KIND_CONTACT, ContactRecord
 from chalicelib.deps import Stores
 from chalicelib.errors import Conflict, ErrorDetail, InvalidInput, NotFound
 from chalicelib.pipeline.messages import MergeMsg, dump
+from chalicelib.validation import normalize_email, normalize_phone
 
 _EXTERNAL_ID = re.compile(r"^[^\x00-\x1f\x7f]{1,256}$")
 _ATTEMPTS = 4
@@ -106,10 +107,12 @@ def get(stores: Stores, external_id: str) -> ContactRecord:
 
 
 def find(stores: Stores, email: str | None, phone: str | None) -> list[ContactRecord]:
-    if email:
-        return stores.contacts.find("email", email)
-    if phone:
-        return stores.contacts.find("phone", phone)
+    for attr, value, check in (("email", email, normalize_email), ("phone", phone, normalize_phone)):
+        if value:
+            try:
+                return stores.contacts.find(attr, check(value))
+            except ValueError as exc:
+                raise InvalidInput(f"{attr} is invalid", [ErrorDetail(attr, str(exc))]) from exc
     raise InvalidInput(
         "Give an identifier to search by",
         [ErrorDetail("email", "email or phone is required")],

@@ -153,6 +153,8 @@ class Consumer:
             undo: list[Callable[[], None]] = []
             try:
                 rec = self._build(work, events, old, undo)
+                if old is not None and _same_state(rec, old):
+                    return  # only duplicates: no write, no cost
                 self.stores.contacts.save(rec, old)
                 return
             except Conflict:
@@ -195,7 +197,15 @@ class Consumer:
         if source_key in rec.merged or source_key == rec.key:
             return
         source = self.stores.contacts.load(source_key)
-        if source is None or source.kind == KIND_CONTACT:
+        if source is None:
+            # never seen before: remember the link so this visitor's later events find the contact
+            link = ContactRecord(
+                key=source_key, kind=KIND_ALIAS, merged_into=rec.key, created_at=iso(self.stores.clock.now())
+            )
+            self.stores.contacts.save(link, None)
+            rec.merged.append(source_key)
+            return
+        if source.kind == KIND_CONTACT:
             return
         if source.kind == KIND_ALIAS and source.merged_into != rec.key:
             return  # merged into someone else already (a shared device)
@@ -253,6 +263,17 @@ class Consumer:
                 action()
             except Exception:
                 log.exception("undo failed; a retry may under-count this contact")
+
+
+def _same_state(rec: ContactRecord, old: ContactRecord) -> bool:
+    return (rec.kind, rec.profile, rec.fields, rec.channels, rec.aggs, rec.merged) == (
+        old.kind,
+        old.profile,
+        old.fields,
+        old.channels,
+        old.aggs,
+        old.merged,
+    )
 
 
 class _WebOrder(OrderIn):

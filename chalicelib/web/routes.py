@@ -19,6 +19,7 @@ from pathlib import Path
 
 from chalice.app import Blueprint, Response
 
+from chalicelib.api.http import Call, api_route
 from chalicelib.errors import NotFound
 from chalicelib.settings import get_settings
 
@@ -81,8 +82,16 @@ def _demo_file(name: str) -> Response:
     )
 
 
-@bp.route("/sdk/orbit.js", methods=["GET"])
-def sdk() -> Response:
+@api_route(
+    bp,
+    "/sdk/orbit.js",
+    "GET",
+    auth="none",
+    tag="Web",
+    raw_response="application/javascript",
+    summary="The orbit.js tracking snippet",
+)
+def sdk(call: Call) -> Response:
     return Response(
         body=_read(_SDK_PATH),
         status_code=200,
@@ -94,11 +103,11 @@ def sdk() -> Response:
     )
 
 
-@bp.route("/demo", methods=["GET"])
-def demo_index() -> Response:
+@api_route(bp, "/demo", "GET", auth="none", tag="Web", raw_response="text/html", summary="Demo shop home page")
+def demo_index(call: Call) -> Response:
     # API Gateway and chalice local route "/demo/" here too; only the raw path in the request
     # context tells the two apart. Without it, serve the index rather than risk a redirect loop.
-    raw_path = str((bp.current_request.context or {}).get("path") or "")
+    raw_path = str((call.request.context or {}).get("path") or "")
     if raw_path and not raw_path.endswith("/"):
         # Relative Location keeps any stage prefix: /api/demo -> /api/demo/
         last = raw_path.rsplit("/", 1)[-1]
@@ -106,6 +115,14 @@ def demo_index() -> Response:
     return _demo_file("index.html")
 
 
-@bp.route("/demo/{page}", methods=["GET"])
-def demo_page(page: str) -> Response:
-    return _demo_file(page)
+@api_route(
+    bp,
+    "/demo/{page}",
+    "GET",
+    auth="none",
+    tag="Web",
+    raw_response="text/html",
+    summary="A demo shop page or asset (allow-listed names only)",
+)
+def demo_page(call: Call) -> Response:
+    return _demo_file(call.params["page"])

@@ -1,0 +1,192 @@
+"""Product catalog API: upsert and read products, their price/stock history, and bulk feed imports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from chalice.app import Blueprint, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.api.http import Call, api_route
+from chalicelib.catalog import fetch, service
+from chalicelib.catalog.feeds import FeedFormat, detect_format
+from chalicelib.catalog.history import ProductChange
+from chalicelib.catalog.models import Product, ProductId
+from chalicelib.catalog.store import StoredProduct
+from chalicelib.deps import stores
+from chalicelib.errors import ErrorDetail, InvalidInput
+from chalicelib.validation import parse
+
+bp = Blueprint(__name__)
+TAG = "Catalog"
+PRICE_POINTS = 100
+FEED_TYPES = (
+    "application/x-ndjson",
+    "application/ndjson",
+    "application/jsonl",
+    "text/csv",
+    "text/tab-separated-values",
+    "application/xml",
+    "text/xml",
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/octet-stream",
+)
+
+
+class ProductIn(Product):
+    """Body of ``PUT /v1/products/{productId}``: every product field; ``productId`` may be left out."""
+
+    productId: ProductId | None = None  # type: ignore[assignment]
+
+
+class ProductSaved(Product):
+    created: bool = Field(description="True when this call created the product")
+    createdAt: str
+    updatedAt: str
+    changes: list[ProductChange] = Field(description="Price and stock changes this call recorded")
+
+
+class PricePoint(BaseModel):
+    at: datetime
+    price: Decimal
+    currency: str | None = None
+
+
+class ProductOut(Product):
+    createdAt: str
+    updatedAt: str
+    priceHistory: list[PricePoint] = Field(description=f"Prices over time, oldest first (the last {PRICE_POINTS})")
+
+
+class ProductHistory(BaseModel):
+    productId: str
+    changes: list[ProductChange] = Field(description="Creation, price and stock changes, oldest first")
+
+
+class ImportByUrl(BaseModel):
+    """JSON body of ``POST /v1/products/import`` to download a feed instead of uploading it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(min_length=1, max_length=2048, description="http(s) URL of the feed")
+    format: Literal["jsonl", "csv", "xml"] | None = Field(
+        default=None, description="Feed format; detected from the response's Content-Type, extension or content"
+    )
+
+
+def _fields(stored: StoredProduct) -> dict[str, Any]:
+    return {
+        **stored.product.model_dump(),
+        "createdAt": stored.created_at,
+        "updatedAt": stored.updated_at,
+    }
+
+
+@api_route(
+    bp,
+    "/v1/products/{productId}",
+    "PUT",
+    auth="secret",
+    tag=TAG,
+    body=ProductIn,
+    response=ProductSaved,
+    summary="Create (201) or replace (200) a product; price and stock changes are recorded as history",
+)
+def put_product(call: Call) -> Response:
+    product_id = call.params["productId"]
+    body = parse(ProductIn, call.body)
+    if body.productId is not None and body.productId != product_id:
+        raise InvalidInput(
+            "The product id in the body does not match the path",
+            [ErrorDetail("productId", f"must equal {product_id!r} or be left out")],
+        )
+    product = parse(Product, {**body.model_dump(exclude={"productId"}), "productId": product_id}, "product id")
+    stored, created, changes = service.upsert_product(stores(), product_id, product)
+    saved = ProductSaved(**_fields(stored), created=created, changes=changes)
+    return Response(body=saved.model_dump(mode="json"), status_code=201 if created else 200)
+
+
+@api_route(
+    bp,
+    "/v1/products/{productId}",
+    "GET",
+    auth="secret",
+    tag=TAG,
+    response=ProductOut,
+    summary="A product with its price history",
+)
+def get_product(call: Call) -> ProductOut:
+    stored = service.get_product(stores(), call.params["productId"])
+    points = [
+        PricePoint(at=c.at, price=c.newPrice, currency=c.newCurrency)
+        for c in service.history(stores(), stored, PRICE_POINTS)
+        if c.kind in ("created", "price_changed") and c.newPrice is not None
+    ]
+    return ProductOut(**_fields(stored), priceHistory=points)
+
+
+def _limit(raw: str | None) -> int:
+    try:
+        limit = int(raw or "100")
+    except ValueError:
+        limit = 0
+    if not 1 <= limit <= 1000:
+        raise InvalidInput("limit is invalid", [ErrorDetail("limit", "must be an integer from 1 to 1000")])
+    return limit
+
+
+@api_route(
+    bp,
+    "/v1/products/{productId}/history",
+    "GET",
+    auth="secret",
+    tag=TAG,
+    response=ProductHistory,
+    query={"limit": "the newest N changes, 1-1000 (default 100)"},
+    summary="A product's creation, price and stock changes, oldest first",
+)
+def product_history(call: Call) -> ProductHistory:
+    limit = _limit(call.query("limit"))
+    stored = service.get_product(stores(), call.params["productId"])
+    return ProductHistory(productId=stored.product.productId, changes=service.history(stores(), stored, limit))
+
+
+def _format(raw: str | None) -> FeedFormat | None:
+    if raw is None:
+        return None
+    if raw not in ("jsonl", "csv", "xml"):
+        raise InvalidInput("format is invalid", [ErrorDetail("format", "must be jsonl, csv or xml")])
+    fmt: FeedFormat = raw  # type: ignore[assignment]
+    return fmt
+
+
+@api_route(
+    bp,
+    "/v1/products/import",
+    "POST",
+    auth="secret",
+    tag=TAG,
+    response=service.ImportResult,
+    content_types=("application/json", *FEED_TYPES),
+    query={"format": "jsonl, csv or xml: overrides the detected format of an uploaded feed"},
+    summary=(
+        "Import a product feed (JSON lines, CSV or Google Merchant XML): upload it as the body, or send "
+        'JSON {"url": "https://...", "format"?: "jsonl|csv|xml"} to have Orbit download it. '
+        "Bad rows are reported per row and never block good ones"
+    ),
+)
+def import_products(call: Call) -> service.ImportResult:
+    if isinstance(call.body, bytes):
+        if not call.body.strip():
+            raise InvalidInput("The feed is empty", [ErrorDetail("$", "upload a feed as the request body")])
+        content_type = call.request.headers.get("content-type")
+        fmt = _format(call.query("format")) or detect_format(content_type, None, call.body[:4096])
+        return service.import_feed(stores(), call.body, fmt)
+    request = parse(ImportByUrl, call.body)
+    url = fetch.check_url(request.url)
+    downloaded = fetch.download(url, allow_private=stores().settings.allow_private_webhooks)
+    fmt = request.format or detect_format(downloaded.content_type, downloaded.url, downloaded.body[:4096])
+    return service.import_feed(stores(), downloaded.body, fmt)

@@ -1,0 +1,5 @@
+"""``python -m chalicelib.cli``."""
+
+from chalicelib.cli.main import main
+
+raise SystemExit(main())
