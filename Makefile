@@ -38,9 +38,13 @@ check: lint typecheck
 bench: $(STAMP)
 	$(BIN)/python -m bench.ingest
 
+# build/package-$(STAGE)/sam.json + deployment.zip: Chalice's template merged with infra/ (docs/deploy.md).
+# chalice package only needs a region name to run; the template itself is region-neutral.
 package: $(STAMP)
 	$(BIN)/python -m infra.render --stage $(STAGE) --out build/merge-$(STAGE).json
-	$(BIN)/chalice package --stage $(STAGE) --merge-template build/merge-$(STAGE).json build/package-$(STAGE)
+	rm -rf build/package-$(STAGE)
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-$${AWS_REGION:-us-east-1}} \
+		$(BIN)/chalice package --stage $(STAGE) --merge-template build/merge-$(STAGE).json build/package-$(STAGE)
 	$(BIN)/cfn-lint build/package-$(STAGE)/sam.json
 
 clean:

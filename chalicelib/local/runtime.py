@@ -77,6 +77,7 @@ class LocalRuntime:
 
     def start(self) -> LocalRuntime:
         from chalicelib import aws, deps
+        from chalicelib.local.demo_catalog import seed_demo_catalog
         from chalicelib.local.provision import provision
 
         self._start_aws()
@@ -86,6 +87,7 @@ class LocalRuntime:
         os.environ["ORBIT_DEMO_SITE_KEY"] = self.site_key
         deps.reset()
         self._seed_keys()
+        seed_demo_catalog(deps.stores(), self.url)
         sys.path.insert(0, str(ROOT))
         self.app = importlib.import_module("app").app
         self._serve_http()
@@ -116,8 +118,10 @@ class LocalRuntime:
         from chalice.config import Config
         from chalice.local import LocalDevServer
 
+        _decode_path_parameters()
+
         config = Config(chalice_stage="local", config_from_disk={})
-        self.http = LocalDevServer(self.app, config, "127.0.0.1", self.port)
+        self.http = LocalDevServer(self.app, config, "127.0.0.1", self.port, handler_cls=_handler_class())
         thread = threading.Thread(target=self.http.server.serve_forever, name="http", daemon=True)
         thread.start()
         self.threads.append(thread)
@@ -153,6 +157,52 @@ class LocalRuntime:
             poller.join(timeout=5)
         if self.moto:
             self.moto.stop()
+
+
+def _handler_class() -> Any:
+    """Chalice's local request handler, answering unknown routes with Orbit's 404 error shape.
+
+    (API Gateway's own answer is a 403 "Missing Authentication Token"; the packaged template maps
+    it to the same 404 with a gateway response.)
+    """
+    import json
+
+    from chalice.local import ChaliceRequestHandler, LocalGatewayException
+
+    class Handler(ChaliceRequestHandler):
+        def _send_error_response(self, error: LocalGatewayException) -> None:
+            body = error.body or b""
+            if error.CODE == 403 and (b"Missing Authentication Token" in body or b"Credential" in body):
+                body = {"error": {"code": "not_found", "message": f"No route for {self.path}", "details": []}}
+                self._send_http_response(404, {"Content-Type": "application/json"}, json.dumps(body))
+                return
+            super()._send_error_response(error)
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            log.debug(format, *args)
+
+    return Handler
+
+
+def _decode_path_parameters() -> None:
+    """API Gateway URL-decodes path parameters; chalice's local gateway passes them raw. Match it."""
+    from urllib.parse import unquote
+
+    from chalice import local as chalice_local
+
+    base = chalice_local.RouteMatcher
+    if getattr(base, "decodes", False):
+        return
+
+    class DecodingRouteMatcher(base):  # type: ignore[misc, valid-type]
+        decodes = True
+
+        def match_route(self, url: str) -> Any:
+            found = super().match_route(url)
+            captured = {name: unquote(value) for name, value in found.captured.items()}
+            return chalice_local.MatchResult(found.route, captured, found.query_params)
+
+    chalice_local.RouteMatcher = DecodingRouteMatcher  # type: ignore[misc]
 
 
 def main() -> None:

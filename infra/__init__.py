@@ -1,0 +1,1 @@
+"""CloudFormation for Orbit's stateful resources and the merge template renderer."""
