@@ -171,8 +171,8 @@ def _handler_class() -> Any:
 
     class Handler(ChaliceRequestHandler):
         def _send_error_response(self, error: LocalGatewayException) -> None:
-            body = error.body or b""
-            if error.CODE == 403 and (b"Missing Authentication Token" in body or b"Credential" in body):
+            raw = error.body or b""
+            if error.CODE == 403 and (b"Missing Authentication Token" in raw or b"Credential" in raw):
                 body = {"error": {"code": "not_found", "message": f"No route for {self.path}", "details": []}}
                 self._send_http_response(404, {"Content-Type": "application/json"}, json.dumps(body))
                 return
