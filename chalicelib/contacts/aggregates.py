@@ -18,6 +18,8 @@ from chalicelib.events.models import CART_UPDATED, PRODUCT_VIEWED, WISHLIST_ADDE
 MAX_VIEWED = 20
 MAX_WISHLIST = 50
 MAX_CART_ITEMS = 200
+FILTERED_PROPERTIES = ("category", "page_type", "status")
+MAX_FILTERED_PER_TYPE = 10
 Aggs = dict[str, Any]
 
 
@@ -61,15 +63,34 @@ def _products(raw: Any) -> list[dict[str, Any]]:
     return items[:MAX_CART_ITEMS]
 
 
+def counter_keys(event: Event, counters: dict[str, Any]) -> list[str]:
+    """The event type, plus ``type|property=value`` for the few properties worth counting cheaply.
+
+    Only short string values of ``FILTERED_PROPERTIES`` count, and at most
+    ``MAX_FILTERED_PER_TYPE`` distinct values per type, so a contact item stays small.
+    """
+    keys = [event.type]
+    for prop in FILTERED_PROPERTIES:
+        value = event.properties.get(prop)
+        if not isinstance(value, str) or not 0 < len(value) <= 60:
+            continue
+        key = f"{event.type}|{prop}={value}"
+        prefix = f"{event.type}|{prop}="
+        if key in counters or sum(k.startswith(prefix) for k in counters) < MAX_FILTERED_PER_TYPE:
+            keys.append(key)
+    return keys
+
+
 def fold_event(aggs: Aggs, event: Event, window_days: int, today: datetime) -> None:
     """Fold one new event into ``aggs`` in place."""
     at = iso(event.timestamp)
     aggs["firstSeenAt"] = min(aggs.get("firstSeenAt") or at, at)
     aggs["lastSeenAt"] = max(aggs.get("lastSeenAt") or at, at)
     if event.timestamp >= today - timedelta(days=window_days):
-        per_day = aggs["counters"].setdefault(event.type, {})
-        day = _day(event.timestamp)
-        per_day[day] = per_day.get(day, 0) + 1
+        for counter in counter_keys(event, aggs["counters"]):
+            per_day = aggs["counters"].setdefault(counter, {})
+            day = _day(event.timestamp)
+            per_day[day] = per_day.get(day, 0) + 1
     props = event.properties
     if event.type == CART_UPDATED:
         _set_cart(aggs, props.get("cart_id"), _products(props.get("products")), props.get("currency"), at)

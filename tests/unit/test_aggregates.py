@@ -87,3 +87,18 @@ def test_prune_drops_days_outside_the_window():
     aggs["counters"] = {"X": {"20260101": 3, "20261120": 1}, "Y": {"20250101": 1}}
     aggregates.prune(aggs, 90, NOW)
     assert aggs["counters"] == {"X": {"20261120": 1}}
+
+
+def test_category_events_are_also_counted_by_category():
+    aggs = aggregates.empty()
+    aggregates.fold_event(aggs, event("Product List Viewed", NOW, category="shoes"), 90, NOW)
+    assert aggs["counters"]["Product List Viewed|category=shoes"] == {"20261127": 1}
+
+
+def test_filtered_counters_are_capped_per_type():
+    aggs = aggregates.empty()
+    for i in range(15):
+        aggregates.fold_event(aggs, event("Product List Viewed", NOW - timedelta(seconds=i), category=f"c{i}"), 90, NOW)
+    assert (
+        sum(k.startswith("Product List Viewed|category=") for k in aggs["counters"]) == aggregates.MAX_FILTERED_PER_TYPE
+    )
