@@ -27,7 +27,7 @@ class Settings(BaseModel):
     allow_private_webhooks: bool = False
 
 
-_ENV = {
+ENV_VARS = {
     "stage": "ORBIT_STAGE",
     "region": "AWS_DEFAULT_REGION",
     "contacts_table": "ORBIT_CONTACTS_TABLE",
@@ -47,7 +47,7 @@ _ENV = {
 def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
     """Build settings from an environment mapping (``os.environ`` by default)."""
     env = os.environ if environ is None else environ
-    values = {field: env[var] for field, var in _ENV.items() if env.get(var)}
+    values = {field: env[var] for field, var in ENV_VARS.items() if env.get(var)}
     stage = values.get("stage", "dev")
     for field in ("contacts", "events", "orders", "meta", "products"):
         values.setdefault(f"{field}_table", f"orbit-{stage}-{field}")

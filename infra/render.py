@@ -8,6 +8,8 @@ The output holds ``infra/resources.json``'s resources with ``${Stage}`` replaced
 * the queue consumer's SQS event source reports partial batch failures
   (``FunctionResponseTypes: [ReportBatchItemFailures]``) and reads the queue this template creates
   (``${EventsQueue.Arn}``), so a fresh deploy creates the queue before the event source mapping;
+* API Gateway's own errors leave in Orbit's error shape (an unknown route is a 404 ``not_found``,
+  not API Gateway's 403 "Missing Authentication Token"), as the local runtime answers;
 * every function gets the name ``chalice deploy`` would give it (``orbit-<stage>`` for the API,
   ``orbit-<stage>-<name>`` for the others), so the log-group scoping in ``.chalice/policy-<stage>.json``
   holds on both deploy routes, and waits for the stage's tables.
@@ -31,6 +33,23 @@ CHALICE_CONFIG = ROOT / ".chalice" / "config.json"
 CONSUMER = "consume_events"  # the @app.on_sqs_message handler that drains the events queue
 EVENTS_QUEUE = "EventsQueue"  # that queue's logical id in infra/resources.json
 API_HANDLER = "APIHandler"  # Chalice's logical id for the REST API's function
+REST_API = "RestAPI"  # Chalice's logical id for the AWS::Serverless::Api
+
+
+def _error_shape(code: str, message: str) -> dict[str, Any]:
+    """A VTL template for Orbit's error body; ``message`` is a JSON string or a VTL expression yielding one."""
+    body = '{"error": {"code": "' + code + '", "message": ' + message + ', "details": []}}'
+    return {"ResponseTemplates": {"application/json": body}}
+
+
+# SAM folds these into the API's deployment, so a change redeploys the stage.
+GATEWAY_RESPONSES = {
+    "MISSING_AUTHENTICATION_TOKEN": {"StatusCode": "404", **_error_shape("not_found", '"No route for this path"')},
+    "REQUEST_TOO_LARGE": _error_shape("payload_too_large", "$context.error.messageString"),
+    "THROTTLED": _error_shape("throttled", "$context.error.messageString"),
+    "DEFAULT_4XX": _error_shape("bad_request", "$context.error.messageString"),
+    "DEFAULT_5XX": _error_shape("internal_error", "$context.error.messageString"),
+}
 
 
 def cfn_name(name: str) -> str:
@@ -80,9 +99,12 @@ def render(stage: str, functions: list[tuple[str, str]] | None = None) -> dict[s
     resources: dict[str, Any] = substitute(infra["Resources"], {"Stage": stage})
     tables = sorted(name for name, res in resources.items() if res["Type"] == "AWS::DynamoDB::Table")
 
-    for logical_id, name in functions if functions is not None else app_functions():
+    functions = app_functions() if functions is None else functions
+    for logical_id, name in functions:
         function_name = f"{app_name}-{stage}" + (f"-{name}" if name else "")
         resources[logical_id] = {"DependsOn": tables, "Properties": {"FunctionName": function_name}}
+    if any(logical_id == API_HANDLER for logical_id, _ in functions):
+        resources[REST_API] = {"Properties": {"GatewayResponses": GATEWAY_RESPONSES}}
     consumer = cfn_name(CONSUMER)
     if consumer not in resources:
         raise ValueError(f"app.py has no {CONSUMER!r} SQS handler; update CONSUMER in infra/render.py")

@@ -196,5 +196,5 @@ def report(statuses: list[ImportStatus], lines: dict[str, list[int]], skipped: l
     for _key, text in problems[:ERRORS_SHOWN]:
         print(f"  {text}")
     if len(problems) > ERRORS_SHOWN:
-        print(f"  ... and {len(problems) - ERRORS_SHOWN} more (GET /v1/contacts/imports/<id> lists every row error)")
+        print(f"  ... and {len(problems) - ERRORS_SHOWN} more (GET /v1/imports/<importId> lists every row error)")
     return 1 if failed else 0

@@ -8,10 +8,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from chalicelib import deps
-from chalicelib.settings import _ENV, Settings, settings_from_env
+from chalicelib.settings import ENV_VARS, Settings, settings_from_env
 
 # The variables that name the stage's resources (the same ones .chalice/config.json sets).
-STAGE_ENV = {var: field for field, var in _ENV.items() if field == "stage" or field.endswith(("_table", "_queue"))}
+STAGE_ENV = {var: field for field, var in ENV_VARS.items() if field == "stage" or field.endswith(("_table", "_queue"))}
 
 
 def add_stage(parser: argparse.ArgumentParser) -> None:

@@ -1,0 +1,104 @@
+"""The merge template for ``chalice package`` and the per-stage IAM policies (reads repo files only)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.render import app_functions, render, substitute
+
+ROOT = Path(__file__).resolve().parents[2]
+FUNCTIONS = [("APIHandler", ""), ("ConsumeEvents", "consume_events"), ("SweepCounters", "sweep_counters")]
+CONFIG = json.loads((ROOT / ".chalice" / "config.json").read_text())
+STAGES = sorted(CONFIG["stages"])
+
+
+def _strings(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        return [s for key, value in node.items() for s in [key, *_strings(value)]]
+    if isinstance(node, list):
+        return [s for item in node for s in _strings(item)]
+    return [node] if isinstance(node, str) else []
+
+
+def _listed(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else value
+
+
+@pytest.fixture(scope="module")
+def merged() -> dict[str, Any]:
+    return render("prod", FUNCTIONS)
+
+
+def test_consumer_event_reports_batch_item_failures(merged: dict[str, Any]) -> None:
+    event = merged["Resources"]["ConsumeEvents"]["Properties"]["Events"]["ConsumeEventsSqsEventSource"]
+    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_consumer_event_reads_the_queue_this_template_creates(merged: dict[str, Any]) -> None:
+    event = merged["Resources"]["ConsumeEvents"]["Properties"]["Events"]["ConsumeEventsSqsEventSource"]
+    assert event["Properties"]["Queue"] == {"Fn::Sub": "${EventsQueue.Arn}"}
+
+
+def test_every_infra_resource_is_merged(merged: dict[str, Any]) -> None:
+    infra = json.loads((ROOT / "infra" / "resources.json").read_text())
+    for name, resource in infra["Resources"].items():
+        assert merged["Resources"][name]["Type"] == resource["Type"]
+
+
+def test_stage_is_substituted_and_needs_no_parameter(merged: dict[str, Any]) -> None:
+    assert not any("${Stage}" in s for s in _strings(merged))
+    assert "Stage" not in merged.get("Parameters", {})
+    assert '"Ref": "Stage"' not in json.dumps(merged)
+    assert merged["Resources"]["ContactsTable"]["Properties"]["TableName"] == "orbit-prod-contacts"
+
+
+def test_functions_get_chalice_deploy_names(merged: dict[str, Any]) -> None:
+    names = {k: merged["Resources"][k]["Properties"]["FunctionName"] for k, _ in FUNCTIONS}
+    assert names == {
+        "APIHandler": "orbit-prod",
+        "ConsumeEvents": "orbit-prod-consume_events",
+        "SweepCounters": "orbit-prod-sweep_counters",
+    }
+
+
+def test_unknown_route_is_a_404_in_the_error_shape(merged: dict[str, Any]) -> None:
+    responses = merged["Resources"]["RestAPI"]["Properties"]["GatewayResponses"]
+    missing = responses["MISSING_AUTHENTICATION_TOKEN"]
+    assert missing["StatusCode"] == "404"
+    body = json.loads(missing["ResponseTemplates"]["application/json"])
+    assert body["error"]["code"] == "not_found"
+
+
+def test_app_defines_the_consumer_the_renderer_patches() -> None:
+    assert ("ConsumeEvents", "consume_events") in app_functions()
+
+
+def test_bad_stage_name_is_refused() -> None:
+    with pytest.raises(ValueError, match="does not match"):
+        render("Prod_1", FUNCTIONS)
+
+
+def test_sub_keeps_other_variables() -> None:
+    node = {"Fn::Sub": "arn:${AWS::Partition}:sqs:::orbit-${Stage}"}
+    assert substitute(node, {"Stage": "dev"}) == {"Fn::Sub": "arn:${AWS::Partition}:sqs:::orbit-dev"}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_policy_has_no_wildcard_action_or_resource(stage: str) -> None:
+    policy = json.loads((ROOT / ".chalice" / CONFIG["stages"][stage]["iam_policy_file"]).read_text())
+    for statement in policy["Statement"]:
+        actions = _listed(statement["Action"])
+        assert not [a for a in actions if a == "*" or a.endswith(":*")], statement["Sid"]
+        assert "*" not in _listed(statement["Resource"]), statement["Sid"]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_policy_names_only_the_stage_resources(stage: str) -> None:
+    policy = json.loads((ROOT / ".chalice" / CONFIG["stages"][stage]["iam_policy_file"]).read_text())
+    for statement in policy["Statement"]:
+        for resource in _listed(statement["Resource"]):
+            assert f"orbit-{stage}" in resource, resource
