@@ -134,7 +134,7 @@ def _cart_delta(aggs: Aggs, added: bool, props: dict[str, Any], at: str) -> None
 def _remember(aggs: Aggs, key: str, product_id: str, props: dict[str, Any], at: str, limit: int) -> None:
     entries = [e for e in aggs.get(key, []) if e["productId"] != product_id]
     entry = {"productId": product_id, "at": at}
-    for field in ("name", "price", "currency", "url", "image"):
+    for field in ("price", "currency"):  # the price seen (price-drop triggers); names come from the catalog
         if props.get(field) is not None:
             entry[field] = props[field]
     entries.append(entry)

@@ -95,8 +95,27 @@ def card(rec: ContactRecord, stores: Stores) -> ContactCard:
         anonymousIds=[k[len(keys.ANONYMOUS) :] for k in rec.merged if k.startswith(keys.ANONYMOUS)],
         createdAt=rec.created_at,
         updatedAt=rec.updated_at,
-        aggregates=aggregates.summary(rec.aggs or aggregates.empty(), stores.clock.now()),
+        aggregates=_with_catalog(stores, aggregates.summary(rec.aggs or aggregates.empty(), stores.clock.now())),
     )
+
+
+def _with_catalog(stores: Stores, summary: dict[str, Any]) -> dict[str, Any]:
+    """Recently viewed and wishlist entries keep only id, time and the price seen (a small contact item
+    is a cheap write); the card joins the rest from the catalog at read time."""
+    from chalicelib.catalog.service import catalog_fields, product_store
+
+    entries = summary["recentlyViewed"] + summary["wishlist"]
+    if not entries:
+        return summary
+    found = product_store(stores).get_many({e["productId"] for e in entries})
+    for key in ("recentlyViewed", "wishlist"):
+        joined = []
+        for entry in summary[key]:
+            stored = found.get(entry["productId"])
+            extra = catalog_fields(stored.product) if stored else {}
+            joined.append({**extra, **entry, **({"currentPrice": extra["price"]} if "price" in extra else {})})
+        summary[key] = joined
+    return summary
 
 
 def get(stores: Stores, external_id: str) -> ContactRecord:

@@ -44,14 +44,24 @@ class SqsPoller(threading.Thread):
                 log.exception("poller %s failed; retrying", self.source.name)
                 time.sleep(1)
 
+    def _receive(self, wait_seconds: int) -> list[dict[str, Any]]:
+        """Gather up to the handler's batch size (SQS returns at most 10 per receive)."""
+        messages: list[dict[str, Any]] = []
+        while len(messages) < self.source.batch_size:
+            out = self.sqs.receive_message(
+                QueueUrl=self.url,
+                MaxNumberOfMessages=min(self.source.batch_size - len(messages), 10),
+                WaitTimeSeconds=wait_seconds if not messages else 0,
+                AttributeNames=["All"],
+            )
+            received = out.get("Messages", [])
+            messages += received
+            if len(received) < 10:
+                break
+        return messages
+
     def poll_once(self, wait_seconds: int = 0) -> int:
-        out = self.sqs.receive_message(
-            QueueUrl=self.url,
-            MaxNumberOfMessages=min(self.source.batch_size, 10),
-            WaitTimeSeconds=wait_seconds,
-            AttributeNames=["All"],
-        )
-        messages = out.get("Messages", [])
+        messages = self._receive(wait_seconds)
         if not messages:
             self.idle.set()
             return 0

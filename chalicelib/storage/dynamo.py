@@ -168,44 +168,48 @@ class Table:
         self.meter.request("dynamodb.GetItem")
         return deserialize(out["Item"]) if "Item" in out else None
 
+    def _write(self, operation: str, call: Any, kwargs: dict[str, Any], units: int, index_units: int = 0) -> None:
+        """Run a write and meter it as DynamoDB bills it: a failed condition still costs the base units
+        (nothing reaches the indexes); throttled or failed calls cost nothing."""
+        try:
+            call(**kwargs)
+        except ClientError as exc:
+            error = translate(exc)
+            if isinstance(error, Conflict):
+                self.meter.request(operation, units)
+            raise error from exc
+        except BotoCoreError as exc:
+            raise translate(exc) from exc
+        self.meter.request(operation, units + index_units)
+
     def put(self, item: Item, condition: str | None = None, names: dict[str, str] | None = None) -> None:
         raw = serialize(item)
-        units = write_units(item_size(raw)) * (1 + self.index_copies)
+        units = write_units(item_size(raw))
         kwargs: dict[str, Any] = {"TableName": self.name, "Item": raw}
         if condition:
             kwargs["ConditionExpression"] = condition
         if names:
             kwargs["ExpressionAttributeNames"] = names
-        self.meter.request("dynamodb.PutItem", units)
-        try:
-            self.client.put_item(**kwargs)
-        except (ClientError, BotoCoreError) as exc:
-            raise translate(exc) from exc
+        self._write("dynamodb.PutItem", self.client.put_item, kwargs, units, units * self.index_copies)
 
     def replace(self, item: Item, old_size: int, condition: str, values: dict[str, Any]) -> None:
         """A conditional overwrite of a whole item (optimistic concurrency)."""
         raw = serialize(item)
         units = write_units(max(item_size(raw), old_size))
-        self.meter.request("dynamodb.PutItem", units)
-        try:
-            self.client.put_item(
-                TableName=self.name,
-                Item=raw,
-                ConditionExpression=condition,
-                ExpressionAttributeValues=serialize(values),
-            )
-        except (ClientError, BotoCoreError) as exc:
-            raise translate(exc) from exc
+        kwargs = {
+            "TableName": self.name,
+            "Item": raw,
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": serialize(values),
+        }
+        self._write("dynamodb.PutItem", self.client.put_item, kwargs, units, units * self.index_copies)
 
     def delete(self, key: Item, old_size: int = 0, condition: str | None = None) -> None:
         kwargs: dict[str, Any] = {"TableName": self.name, "Key": serialize(key)}
         if condition:
             kwargs["ConditionExpression"] = condition
-        self.meter.request("dynamodb.DeleteItem", write_units(old_size) * (1 + self.index_copies))
-        try:
-            self.client.delete_item(**kwargs)
-        except (ClientError, BotoCoreError) as exc:
-            raise translate(exc) from exc
+        units = write_units(old_size)
+        self._write("dynamodb.DeleteItem", self.client.delete_item, kwargs, units, units * self.index_copies)
 
     def query(
         self,

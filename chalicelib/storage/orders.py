@@ -24,6 +24,7 @@ class DynamoOrderStore:
             self.table.replace(order, item_size(serialize(old)), "ver = :v", {":v": expected})
         else:
             self.table.put(order, "attribute_not_exists(pk)")
+            self.table.meter.request("dynamodb.IndexWrite", 1)  # the keys-only by_contact entry
 
     def restore(self, old: dict[str, Any] | None, written: dict[str, Any]) -> None:
         """Undo a save whose contact update failed, so a retry applies it again."""
