@@ -99,16 +99,6 @@ def find_contacts(call: Call) -> ContactList:
     return ContactList(contacts=[service.card(r, stores()) for r in found])
 
 
-def _limit(raw: str | None) -> int:
-    try:
-        limit = int(raw or "50")
-    except ValueError:
-        limit = 0
-    if not 1 <= limit <= 500:
-        raise InvalidInput("limit is invalid", [ErrorDetail("limit", "must be an integer from 1 to 500")])
-    return limit
-
-
 @api_route(
     bp,
     "/v1/contacts/{externalId}/activity",
@@ -120,7 +110,7 @@ def _limit(raw: str | None) -> int:
     summary="The contact's events, newest first, paginated",
 )
 def activity(call: Call) -> ActivityPage:
-    limit = _limit(call.query("limit"))
+    limit = call.int_query("limit", 50, 1, 500)
     rec = service.get(stores(), call.params["externalId"])
     events, cursor = stores().events.activity(rec.key, limit, call.query("cursor"))
     return ActivityPage(

@@ -67,6 +67,17 @@ class Call:
         value = params.get(name)
         return value if isinstance(value, str) else default
 
+    def int_query(self, name: str, default: int, low: int, high: int) -> int:
+        """An integer query parameter within [low, high], or a 400 naming it."""
+        raw = self.query(name)
+        try:
+            value = int(raw) if raw is not None else default
+        except ValueError:
+            value = low - 1
+        if not low <= value <= high:
+            raise InvalidInput(f"{name} is invalid", [ErrorDetail(name, f"must be an integer from {low} to {high}")])
+        return value
+
 
 def error_response(exc: OrbitError, headers: Headers | None = None) -> Response:
     return Response(body=exc.as_body(), status_code=exc.status, headers=dict(headers or {}))

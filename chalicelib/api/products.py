@@ -128,16 +128,6 @@ def get_product(call: Call) -> ProductOut:
     return ProductOut(**_fields(stored), priceHistory=points)
 
 
-def _limit(raw: str | None) -> int:
-    try:
-        limit = int(raw or "100")
-    except ValueError:
-        limit = 0
-    if not 1 <= limit <= 1000:
-        raise InvalidInput("limit is invalid", [ErrorDetail("limit", "must be an integer from 1 to 1000")])
-    return limit
-
-
 @api_route(
     bp,
     "/v1/products/{productId}/history",
@@ -149,7 +139,7 @@ def _limit(raw: str | None) -> int:
     summary="A product's creation, price and stock changes, oldest first",
 )
 def product_history(call: Call) -> ProductHistory:
-    limit = _limit(call.query("limit"))
+    limit = call.int_query("limit", 100, 1, 1000)
     stored = service.get_product(stores(), call.params["productId"])
     return ProductHistory(productId=stored.product.productId, changes=service.history(stores(), stored, limit))
 
