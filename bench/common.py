@@ -20,6 +20,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from chalicelib.clock import iso
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 
@@ -72,7 +74,7 @@ EVENT_MIX = [  # (type, weight) of a browsing session
 ]
 
 
-def product(rng: random.Random, long: bool = False) -> dict[str, Any]:
+def product(rng: random.Random) -> dict[str, Any]:
     sku = f"SKU-{rng.randrange(100_000, 999_999)}"
     category = rng.choice(CATEGORIES)
     slug = f"{category.replace('/', '-')}-trail-runner-{sku.lower()}"
@@ -85,9 +87,6 @@ def product(rng: random.Random, long: bool = False) -> dict[str, Any]:
         "image": f"https://cdn.shop.example/img/{sku.lower()}/main-800x800.webp",
         "category": category,
     }
-    if long:  # tracking parameters and CDN transforms make real URLs long
-        item["url"] += "?utm_source=newsletter&utm_medium=email&utm_campaign=autumn-sale-2026&variant=42"
-        item["image"] = item["image"].replace("main-800x800.webp", "main-800x800.webp?auto=format&fit=crop&q=80")
     return item
 
 
@@ -139,9 +138,7 @@ def interleaved_stream(
     return stream
 
 
-def event_in(
-    rng: random.Random, external_id: str, event_type: str, cart_id: str, at: datetime
-) -> dict[str, Any]:
+def event_in(rng: random.Random, external_id: str, event_type: str, cart_id: str, at: datetime) -> dict[str, Any]:
     """One event as a server POSTs it to ``/v1/events``."""
     return {
         "type": event_type,
@@ -160,29 +157,30 @@ def timestamps(count: int, end: datetime, spacing_seconds: float = 7.0) -> list[
 def contact_seed(rng: random.Random, external_id: str, size: str, now: datetime) -> dict[str, Any]:
     """A realistic stored contact: profile, a few fields, one push channel, cart, recently viewed.
 
-    ``size="typical"``: 6 recently viewed products; ``size="large"``: the full 20 with long URLs.
+    ``size="typical"``: 6 recently viewed products; ``size="large"``: the list full (20, its cap),
+    a bigger cart and a month of daily counters.
     """
-    long = size == "large"
-    viewed_count = 20 if long else 6
+    full = size == "large"
+    viewed_count = 20 if full else 6
     at = [now - timedelta(hours=3 * i) for i in range(viewed_count)]
     viewed = []
     for ts in at:
-        p = product(rng, long)
+        p = product(rng)
         viewed.append(
             {
                 "productId": p["product_id"],
-                "at": _iso(ts),
+                "at": iso(ts),
                 **{k: p[k] for k in ("name", "price", "currency", "url", "image")},
             }
         )
     cart_items = [
-        {k: v for k, v in {**product(rng, long), "quantity": 1}.items() if k not in ("category", "image")}
-        for _ in range(3 if long else 2)
+        {k: v for k, v in {**product(rng), "quantity": 1}.items() if k not in ("category", "image")}
+        for _ in range(3 if full else 2)
     ]
     for item in cart_items:
         item["productId"] = item.pop("product_id")
     counters: dict[str, dict[str, int]] = {}
-    for days_ago in range(0, 30 if long else 10, 2):
+    for days_ago in range(0, 30 if full else 10, 2):
         day = (now - timedelta(days=days_ago)).strftime("%Y%m%d")
         for event_type, _w in EVENT_MIX[:3]:
             counters.setdefault(event_type, {})[day] = rng.randrange(1, 9)
@@ -205,19 +203,15 @@ def contact_seed(rng: random.Random, external_id: str, size: str, now: datetime)
             }
         ],
         "aggs": {
-            "orders": {"count": 3, "revenue": {"EUR": "412.70"}, "firstAt": _iso(now - timedelta(days=200))},
+            "orders": {"count": 3, "revenue": {"EUR": "412.70"}, "firstAt": iso(now - timedelta(days=200))},
             "counters": counters,
             "viewed": viewed,
             "wishlist": [],
-            "cart": {"cartId": uuid.uuid4().hex[:12], "items": cart_items, "currency": "EUR", "updatedAt": _iso(at[0])},
-            "firstSeenAt": _iso(now - timedelta(days=400)),
-            "lastSeenAt": _iso(at[0]),
+            "cart": {"cartId": uuid.uuid4().hex[:12], "items": cart_items, "currency": "EUR", "updatedAt": iso(at[0])},
+            "firstSeenAt": iso(now - timedelta(days=400)),
+            "lastSeenAt": iso(at[0]),
         },
     }
-
-
-def _iso(ts: datetime) -> str:
-    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts.microsecond // 1000:03d}Z"
 
 
 def compact(value: Any) -> str:
@@ -244,6 +238,10 @@ def replace_section(path: Path, name: str, content: str, title: str = "# Benchma
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
+
+
+def fmt(value: float, digits: int = 2) -> str:
+    return f"{value:,.{digits}f}"
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:

@@ -26,6 +26,16 @@ def measure(path: Path = SDK) -> dict[str, object]:
     }
 
 
+def section(result: dict[str, object]) -> str:
+    """The ``orbit.js size`` section of docs/benchmarks.md."""
+    gz = int(str(result["gzip_bytes"]))
+    return (
+        "## orbit.js size\n\n"
+        f"`{result['file']}`: {result['raw_bytes']:,} bytes raw, **{gz:,} bytes gzipped** (gzip -9), "
+        f"{gz / BUDGET_GZIP_BYTES:.0%} of the 6 KB budget. No dependencies, no build step.\n"
+    )
+
+
 def main(argv: list[str]) -> int:
     result = measure()
     print(json.dumps(result))

@@ -1,0 +1,11 @@
+"""The benchmark replays the consumer with the deployed event source's batch size."""
+
+from chalice.app import SQSEventConfig
+
+from app import app
+from bench.config import BATCH_SIZE
+
+
+def test_benchmark_batches_match_the_event_source():
+    (source,) = [s for s in app.event_sources if isinstance(s, SQSEventConfig)]
+    assert source.batch_size == BATCH_SIZE
