@@ -13,6 +13,7 @@ from chalicelib.storage.dynamo import Table
 from chalicelib.storage.events import DynamoEventStore
 from chalicelib.storage.meta import DynamoMetaStore
 from chalicelib.storage.orders import DynamoOrderStore
+from chalicelib.storage.products import DynamoProductStore
 from chalicelib.storage.queue import SqsQueue
 
 
@@ -25,7 +26,7 @@ class Stores:
     orders: DynamoOrderStore
     meta: DynamoMetaStore
     queue: SqsQueue
-    products_table: Table
+    products: DynamoProductStore
 
 
 def build(settings: Settings, clock: Clock | None = None) -> Stores:
@@ -40,7 +41,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Stores:
         orders=DynamoOrderStore(Table(ddb, settings.orders_table)),
         meta=DynamoMetaStore(Table(ddb, settings.meta_table)),
         queue=SqsQueue(aws.sqs(), settings.events_queue),
-        products_table=Table(ddb, settings.products_table),
+        products=DynamoProductStore(Table(ddb, settings.products_table)),
     )
 
 

@@ -14,9 +14,9 @@ from chalicelib.catalog import fetch, service
 from chalicelib.catalog.feeds import FeedFormat, detect_format
 from chalicelib.catalog.history import ProductChange
 from chalicelib.catalog.models import Product, ProductId
-from chalicelib.catalog.store import StoredProduct
 from chalicelib.deps import stores
 from chalicelib.errors import ErrorDetail, InvalidInput
+from chalicelib.storage.products import StoredProduct
 from chalicelib.validation import parse
 
 bp = Blueprint(__name__)

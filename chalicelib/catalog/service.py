@@ -18,10 +18,10 @@ from pydantic import BaseModel, Field
 from chalicelib.catalog.feeds import FeedFormat, RowError, parse_feed
 from chalicelib.catalog.history import ProductChange, diff_product
 from chalicelib.catalog.models import Product
-from chalicelib.catalog.store import DynamoProductStore, StoredProduct
 from chalicelib.deps import Stores
 from chalicelib.errors import Conflict, ErrorDetail, InvalidInput, NotFound
 from chalicelib.events.models import CART_UPDATED, ORDER_COMPLETED, PRODUCT_VIEWED, WISHLIST_ADDED, Event
+from chalicelib.storage.products import StoredProduct
 
 log = logging.getLogger("orbit.catalog")
 _ATTEMPTS = 4
@@ -41,10 +41,6 @@ class ImportResult(BaseModel):
     errors: list[RowError] = Field(default_factory=list, description="Rejected rows, each with its problems")
 
 
-def product_store(stores: Stores) -> DynamoProductStore:
-    return DynamoProductStore(stores.products_table)
-
-
 # --- upsert / read -------------------------------------------------------------------------------------------
 
 
@@ -57,7 +53,7 @@ def upsert_product(
             "The product id in the body does not match the path",
             [ErrorDetail("productId", f"must equal {product_id!r} or be left out")],
         )
-    store = product_store(stores)
+    store = stores.products
     for _attempt in range(_ATTEMPTS):
         old = store.get(product_id)
         if old is not None and old.product == product:
@@ -73,14 +69,14 @@ def upsert_product(
 
 
 def get_product(stores: Stores, product_id: str) -> StoredProduct:
-    found = product_store(stores).get(product_id)
+    found = stores.products.get(product_id)
     if found is None:
         raise NotFound(f"No product with id {product_id!r}")
     return found
 
 
 def history(stores: Stores, product: StoredProduct, limit: int | None = None) -> list[ProductChange]:
-    return product_store(stores).history(product.product.productId, product.version, limit)
+    return stores.products.history(product.product.productId, product.version, limit)
 
 
 # --- feed import ---------------------------------------------------------------------------------------------
@@ -93,7 +89,7 @@ def import_feed(stores: Stores, data: bytes | str, fmt: FeedFormat) -> ImportRes
     for product in parsed.products:
         latest.pop(product.productId, None)
         latest[product.productId] = product
-    store = product_store(stores)
+    store = stores.products
     now = stores.clock.now()
     imported = unchanged = 0
     ids = list(latest)
@@ -165,7 +161,7 @@ def enrich(stores: Stores, events: list[Event], cache: dict[str, Product | None]
     cache = {} if cache is None else cache
     wanted = [i for e in events for i in _event_product_ids(e) if i not in cache]
     if wanted:
-        found = product_store(stores).get_many(wanted)
+        found = stores.products.get_many(wanted)
         for product_id in wanted:
             stored = found.get(product_id)
             cache[product_id] = stored.product if stored else None

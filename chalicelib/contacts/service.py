@@ -102,12 +102,12 @@ def card(rec: ContactRecord, stores: Stores) -> ContactCard:
 def _with_catalog(stores: Stores, summary: dict[str, Any]) -> dict[str, Any]:
     """Recently viewed and wishlist entries keep only id, time and the price seen (a small contact item
     is a cheap write); the card joins the rest from the catalog at read time."""
-    from chalicelib.catalog.service import catalog_fields, product_store
+    from chalicelib.catalog.service import catalog_fields
 
     entries = summary["recentlyViewed"] + summary["wishlist"]
     if not entries:
         return summary
-    found = product_store(stores).get_many({e["productId"] for e in entries})
+    found = stores.products.get_many({e["productId"] for e in entries})
     for key in ("recentlyViewed", "wishlist"):
         joined = []
         for entry in summary[key]:
