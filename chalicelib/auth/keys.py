@@ -10,7 +10,6 @@ import base64
 import binascii
 import hashlib
 import secrets
-from datetime import datetime
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -89,7 +88,3 @@ def origin_allowed(key: ApiKey, origin: str | None) -> bool:
     if origin is None:
         return True
     return "*" in key.origins or origin.rstrip("/").lower() in key.origins
-
-
-def stamp(at: datetime) -> str:
-    return at.isoformat()

@@ -33,9 +33,6 @@ class Identity(BaseModel):
     phone: Phone | None = None
     anonymousId: str | None = Field(default=None, min_length=1, max_length=128)
 
-    def is_empty(self) -> bool:
-        return not (self.externalId or self.email or self.phone or self.anonymousId)
-
 
 class EventIn(BaseModel):
     """One event as a server sends it to ``POST /v1/events``."""

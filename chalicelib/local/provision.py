@@ -6,7 +6,6 @@ indexes, queues and dead-letter queues.
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -45,8 +44,3 @@ def provision(cloudformation: Any, stage: str) -> dict[str, str]:
     env = {var: outputs[key] for key, var in OUTPUT_ENV.items()}
     env["ORBIT_STAGE"] = stage
     return env
-
-
-def template() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(TEMPLATE.read_text())
-    return data

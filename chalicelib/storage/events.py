@@ -108,9 +108,6 @@ class DynamoEventStore:
         self.table.batch_delete(keys)
         return len(keys)
 
-    def recent(self, contact_key: str, limit: int) -> list[Event]:
-        return self.activity(contact_key, limit)[0]
-
     @staticmethod
     def describe(event: Event) -> dict[str, Any]:
         return {

@@ -13,7 +13,7 @@ from typing import Any
 from chalicelib.auth.keys import ApiKey
 from chalicelib.contacts.fields import FieldDeclaration
 from chalicelib.errors import Conflict
-from chalicelib.storage.dynamo import Table, item_size, serialize
+from chalicelib.storage.dynamo import Table
 
 _CACHE_SECONDS = 30.0
 
@@ -81,7 +81,3 @@ class DynamoMetaStore:
         except Conflict:
             return False
         return True
-
-    @staticmethod
-    def size(item: dict[str, Any]) -> int:
-        return item_size(serialize(item))
