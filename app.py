@@ -9,11 +9,10 @@ from chalice.app import Chalice, Rate, Response, SQSEvent
 
 from chalicelib.api import contacts, docs, events, fields, products, tracking
 from chalicelib.api.http import error_response
-from chalicelib.catalog.service import enricher
-from chalicelib.deps import stores
+from chalicelib.deps import consumer, ports
 from chalicelib.errors import OrbitError
-from chalicelib.pipeline.consumer import Consumer
-from chalicelib.pipeline.maintenance import sweep_counters
+from chalicelib.services import imports
+from chalicelib.services.maintenance import sweep_counters
 from chalicelib.settings import get_settings
 from chalicelib.web import routes as web
 
@@ -51,13 +50,27 @@ def error_shape(event: Any, get_response: Any) -> Response:
     queue=get_settings().events_queue, batch_size=100, maximum_batching_window_in_seconds=2, name="consume_events"
 )
 def consume_events(event: SQSEvent) -> dict[str, Any]:
-    """Apply queued events, orders, identity and import messages; report partial failures."""
-    records = [(r["messageId"], r["body"]) for r in event.to_dict()["Records"]]
-    failed = Consumer(stores(), enrich=enricher(stores())).process(records)
+    """Apply queued events, orders and identity messages; report partial failures."""
+    failed = consumer(ports()).process(_records(event))
+    return _failures(failed)
+
+
+# Import chunks run on their own queue, so a 3,000-row import never delays live events.
+@app.on_sqs_message(queue=get_settings().imports_queue, batch_size=5, name="consume_imports")
+def consume_imports(event: SQSEvent) -> dict[str, Any]:
+    """Apply contact-import chunks (each recorded once); report partial failures."""
+    return _failures(imports.consume(ports(), _records(event)))
+
+
+def _records(event: SQSEvent) -> list[tuple[str, str]]:
+    return [(r["messageId"], r["body"]) for r in event.to_dict()["Records"]]
+
+
+def _failures(failed: list[str]) -> dict[str, Any]:
     return {"batchItemFailures": [{"itemIdentifier": i} for i in failed]}
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS), name="sweep_counters")
 def sweep(event: Any) -> dict[str, int]:
     """Prune daily counters that fell out of the rolling window on contacts that went quiet."""
-    return sweep_counters(stores())
+    return sweep_counters(ports())

@@ -25,8 +25,8 @@ from chalicelib.contacts.record import ContactRecord
 from chalicelib.deps import build
 from chalicelib.events.models import Event, Identity
 from chalicelib.local.provision import provision
-from chalicelib.pipeline.consumer import Consumer
-from chalicelib.pipeline.messages import EventMsg, dump
+from chalicelib.messages import EventMsg, dump
+from chalicelib.services.consumer import Consumer
 from chalicelib.settings import settings_from_env
 from chalicelib.storage.contacts import DynamoContactStore
 from chalicelib.storage.dynamo import METER, Meter, Table, item_size, serialize, write_units
@@ -186,7 +186,7 @@ class ConsumerBench:
         self.stores.events.table.meter = self.table_meters["events"]
         self.stores.contacts.table.meter = self.table_meters["contacts"]
         self.stores.orders.table.meter = self.table_meters["orders"]
-        self.stores.meta.table.meter = self.table_meters["meta"]
+        self.stores.keys.table.meter = self.table_meters["meta"]
         self.times = OpTimes()
         self.times.wrap(self.stores.events.table, "events", ("put",))
         self.times.wrap(self.stores.contacts.table, "contacts", ("get", "put", "replace"))

@@ -19,7 +19,7 @@ from bench.metering import TimedCalls
 from chalicelib import aws
 from chalicelib.deps import stores
 from chalicelib.events.models import Event, Identity
-from chalicelib.pipeline.messages import EventMsg, dump
+from chalicelib.messages import EventMsg, dump
 from chalicelib.storage.dynamo import METER
 
 

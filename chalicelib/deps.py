@@ -1,65 +1,81 @@
-"""Composition root: builds the stores and services from settings and AWS clients, once."""
+"""Composition root: the one place that knows which adapter serves which port, and who listens to
+contact changes. Only the edges (``app``, ``api``, ``cli``, ``local``) import it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
 from functools import cache
 
 from chalicelib import aws
 from chalicelib.clock import Clock, ScaledClock, SystemClock
+from chalicelib.contacts.changes import ContactChanges, Listener
+from chalicelib.ports import Ports
+from chalicelib.providers.feed_download import HttpFeedDownloader
+from chalicelib.services.catalog import enricher
+from chalicelib.services.consumer import Consumer
 from chalicelib.settings import Settings, get_settings
 from chalicelib.storage.contacts import DynamoContactStore
 from chalicelib.storage.dynamo import Table
 from chalicelib.storage.events import DynamoEventStore
-from chalicelib.storage.meta import DynamoMetaStore
+from chalicelib.storage.fields import DynamoFieldStore
+from chalicelib.storage.imports import DynamoImportJobStore
+from chalicelib.storage.keys import DynamoKeyStore
 from chalicelib.storage.orders import DynamoOrderStore
 from chalicelib.storage.products import DynamoProductStore
-from chalicelib.storage.queue import SqsQueue
+from chalicelib.storage.queue import SqsPublisher, SqsQueue
+
+# Who hears about every contact change (segments, triggers and waiting journeys subscribe here).
+LISTENERS: tuple[Listener, ...] = ()
 
 
-@dataclass
-class Stores:
-    settings: Settings
-    clock: Clock
-    contacts: DynamoContactStore
-    events: DynamoEventStore
-    orders: DynamoOrderStore
-    meta: DynamoMetaStore
-    queue: SqsQueue
-    products: DynamoProductStore
-
-
-def build(settings: Settings, clock: Clock | None = None) -> Stores:
+def build(settings: Settings, clock: Clock | None = None, listeners: tuple[Listener, ...] = LISTENERS) -> Ports:
+    """Ports served by DynamoDB, SQS and HTTP for ``settings``' stage."""
     ddb = aws.dynamodb()
+    sqs = aws.sqs()
     if clock is None:
         clock = ScaledClock(settings.time_scale) if settings.time_scale != 1.0 else SystemClock()
-    return Stores(
+    meta = Table(ddb, settings.meta_table)
+    return Ports(
         settings=settings,
         clock=clock,
         contacts=DynamoContactStore(Table(ddb, settings.contacts_table)),
         events=DynamoEventStore(Table(ddb, settings.events_table, index_copies=1), settings.events_retention_days),
         orders=DynamoOrderStore(Table(ddb, settings.orders_table)),
-        meta=DynamoMetaStore(Table(ddb, settings.meta_table)),
-        queue=SqsQueue(aws.sqs(), settings.events_queue),
-        products=DynamoProductStore(Table(ddb, settings.products_table)),
+        keys=DynamoKeyStore(meta),
+        fields=DynamoFieldStore(meta),
+        imports=DynamoImportJobStore(meta),
+        catalog=DynamoProductStore(Table(ddb, settings.products_table)),
+        publisher=SqsPublisher(
+            {
+                "events": SqsQueue(sqs, settings.events_queue, sleep=time.sleep),
+                "imports": SqsQueue(sqs, settings.imports_queue, sleep=time.sleep),
+            }
+        ),
+        downloader=HttpFeedDownloader(),
+        changes=ContactChanges(list(listeners)),
     )
 
 
-_pinned: Stores | None = None
+def consumer(wired: Ports) -> Consumer:
+    """The queue consumer for one batch (its catalog cache lives as long as the batch)."""
+    return Consumer(wired, enrich=enricher(wired))
+
+
+_pinned: Ports | None = None
 
 
 @cache
-def _from_settings() -> Stores:
+def _from_settings() -> Ports:
     return build(get_settings())
 
 
-def stores() -> Stores:
-    """The process-wide stores (or the ones a test or the local runtime pinned)."""
+def ports() -> Ports:
+    """The process-wide ports (or the ones a test or the local runtime pinned)."""
     return _pinned or _from_settings()
 
 
-def pin(pinned: Stores | None) -> None:
-    """Use these stores for every handler in this process (tests inject a fixed clock this way)."""
+def pin(pinned: Ports | None) -> None:
+    """Use these ports for every handler in this process (tests inject a fixed clock this way)."""
     global _pinned
     _pinned = pinned
 

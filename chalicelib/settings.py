@@ -19,6 +19,7 @@ class Settings(BaseModel):
     meta_table: str = Field(default="orbit-dev-meta", min_length=1)
     products_table: str = Field(default="orbit-dev-products", min_length=1)
     events_queue: str = Field(default="orbit-dev-events", min_length=1)
+    imports_queue: str = Field(default="orbit-dev-imports", min_length=1)
     events_retention_days: int = 400
     counter_window_days: int = 90
     max_future_skew_seconds: int = 24 * 3600
@@ -36,6 +37,7 @@ ENV_VARS = {
     "meta_table": "ORBIT_META_TABLE",
     "products_table": "ORBIT_PRODUCTS_TABLE",
     "events_queue": "ORBIT_EVENTS_QUEUE",
+    "imports_queue": "ORBIT_IMPORTS_QUEUE",
     "events_retention_days": "ORBIT_EVENTS_RETENTION_DAYS",
     "counter_window_days": "ORBIT_COUNTER_WINDOW_DAYS",
     "time_scale": "ORBIT_TIME_SCALE",
@@ -51,7 +53,8 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
     stage = values.get("stage", "dev")
     for field in ("contacts", "events", "orders", "meta", "products"):
         values.setdefault(f"{field}_table", f"orbit-{stage}-{field}")
-    values.setdefault("events_queue", f"orbit-{stage}-events")
+    for queue in ("events", "imports"):
+        values.setdefault(f"{queue}_queue", f"orbit-{stage}-{queue}")
     return Settings.model_validate(values)
 
 

@@ -5,9 +5,10 @@
 The output holds ``infra/resources.json``'s resources with ``${Stage}`` replaced by the literal stage
 (the packaged template then needs no parameters), plus what Chalice cannot express itself:
 
-* the queue consumer's SQS event source reports partial batch failures
+* each queue consumer's SQS event source reports partial batch failures
   (``FunctionResponseTypes: [ReportBatchItemFailures]``) and reads the queue this template creates
-  (``${EventsQueue.Arn}``), so a fresh deploy creates the queue before the event source mapping;
+  (``${EventsQueue.Arn}``, ``${ImportsQueue.Arn}``), so a fresh deploy creates the queue before the event
+  source mapping;
 * API Gateway's own errors leave in Orbit's error shape (an unknown route is a 404 ``not_found``,
   not API Gateway's 403 "Missing Authentication Token"), as the local runtime answers;
 * every function gets the name ``chalice deploy`` would give it (``orbit-<stage>`` for the API,
@@ -30,8 +31,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 RESOURCES = ROOT / "infra" / "resources.json"
 CHALICE_CONFIG = ROOT / ".chalice" / "config.json"
-CONSUMER = "consume_events"  # the @app.on_sqs_message handler that drains the events queue
-EVENTS_QUEUE = "EventsQueue"  # that queue's logical id in infra/resources.json
+# each @app.on_sqs_message handler and the logical id of the queue it drains in infra/resources.json
+CONSUMERS = {"consume_events": "EventsQueue", "consume_imports": "ImportsQueue"}
 API_HANDLER = "APIHandler"  # Chalice's logical id for the REST API's function
 REST_API = "RestAPI"  # Chalice's logical id for the AWS::Serverless::Api
 
@@ -105,19 +106,20 @@ def render(stage: str, functions: list[tuple[str, str]] | None = None) -> dict[s
         resources[logical_id] = {"DependsOn": tables, "Properties": {"FunctionName": function_name}}
     if any(logical_id == API_HANDLER for logical_id, _ in functions):
         resources[REST_API] = {"Properties": {"GatewayResponses": GATEWAY_RESPONSES}}
-    consumer = cfn_name(CONSUMER)
-    if consumer not in resources:
-        raise ValueError(f"app.py has no {CONSUMER!r} SQS handler; update CONSUMER in infra/render.py")
-    resources[consumer]["Properties"]["Events"] = {
-        f"{consumer}SqsEventSource": {
-            "Properties": {
-                # Chalice writes Fn::Sub with the queue's ARN by name; this keeps the key and names the
-                # resource, which makes the mapping wait for the queue.
-                "Queue": {"Fn::Sub": "${" + EVENTS_QUEUE + ".Arn}"},
-                "FunctionResponseTypes": ["ReportBatchItemFailures"],
+    for name, queue in CONSUMERS.items():
+        consumer = cfn_name(name)
+        if consumer not in resources:
+            raise ValueError(f"app.py has no {name!r} SQS handler; update CONSUMERS in infra/render.py")
+        resources[consumer]["Properties"]["Events"] = {
+            f"{consumer}SqsEventSource": {
+                "Properties": {
+                    # Chalice writes Fn::Sub with the queue's ARN by name; this keeps the key and names the
+                    # resource, which makes the mapping wait for the queue.
+                    "Queue": {"Fn::Sub": "${" + queue + ".Arn}"},
+                    "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                }
             }
         }
-    }
     parameters = {k: v for k, v in infra.get("Parameters", {}).items() if k != "Stage"}
     template: dict[str, Any] = {
         "Description": f"Orbit ({stage}): API, functions, tables and queues",

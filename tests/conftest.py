@@ -34,6 +34,7 @@ from moto import mock_aws  # noqa: E402
 from chalicelib import aws, deps  # noqa: E402
 from chalicelib.clock import FixedClock  # noqa: E402
 from chalicelib.local.provision import provision  # noqa: E402
+from chalicelib.ports import Ports  # noqa: E402
 
 SECRET_KEY = "osk_test_secret_key_0123456789"
 SITE_KEY = "opk_test_site_key_0123456789"
@@ -47,8 +48,8 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def stores(clock: FixedClock) -> Iterator[deps.Stores]:
-    """A fresh moto account with the stage's resources, and stores wired to it."""
+def stores(clock: FixedClock) -> Iterator[Ports]:
+    """A fresh moto account with the stage's resources, and the ports wired to it."""
     with mock_aws():
         deps.reset()
         os.environ.update(provision(aws.client("cloudformation"), "test"))
@@ -68,7 +69,7 @@ class Api:
     """The Chalice test client with Orbit's keys and a queue drain."""
 
     client: Any
-    stores: deps.Stores
+    stores: Ports
 
     def call(
         self,
@@ -88,11 +89,19 @@ class Api:
         return response.status_code, json.loads(response.body) if response.body else None
 
     def drain(self, max_rounds: int = 20) -> int:
-        """Run the queue consumer until the queue is empty; returns messages handled."""
-        from app import consume_events
+        """Run both queue consumers (imports, then events) until their queues are empty; returns
+        messages handled."""
+        from app import consume_events, consume_imports
 
+        settings = self.stores.settings
+        handled = 0
+        for queue, handler in ((settings.imports_queue, consume_imports), (settings.events_queue, consume_events)):
+            handled += self._drain(queue, handler, max_rounds)
+        return handled
+
+    def _drain(self, queue: str, handler: Any, max_rounds: int) -> int:
         sqs = aws.sqs()
-        url = sqs.get_queue_url(QueueName=self.stores.settings.events_queue)["QueueUrl"]
+        url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
         handled = 0
         for _ in range(max_rounds):
             out = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])
@@ -100,7 +109,7 @@ class Api:
             if not messages:
                 return handled
             event = {"Records": [sqs_record(m["Body"], m["MessageId"], m["ReceiptHandle"]) for m in messages]}
-            result = consume_events(event, None)
+            result = handler(event, None)
             failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
             for m in messages:
                 if m["MessageId"] not in failed:
@@ -126,11 +135,11 @@ def sqs_record(body: str, message_id: str | None = None, receipt: str = "r") -> 
 
 
 @pytest.fixture
-def api(stores: deps.Stores) -> Iterator[Api]:
+def api(stores: Ports) -> Iterator[Api]:
     from chalice.test import Client
 
     from app import app
-    from chalicelib.auth.admin import create_key
+    from chalicelib.services.keys import create_key
 
     create_key(stores, "secret", "test secret", plaintext=SECRET_KEY)
     create_key(stores, "site", "test site", origins=[SITE_ORIGIN], plaintext=SITE_KEY)

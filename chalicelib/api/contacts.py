@@ -6,10 +6,14 @@ from chalice.app import Blueprint, Response
 from pydantic import BaseModel, Field
 
 from chalicelib.api.http import Call, api_route
-from chalicelib.contacts import imports, service
+from chalicelib.clock import iso
+from chalicelib.contacts.imports import ImportAccepted, ImportRequest, ImportStatus
 from chalicelib.contacts.models import ContactCard, ContactIn, ContactList
-from chalicelib.deps import stores
+from chalicelib.deps import ports
 from chalicelib.errors import ErrorDetail, InvalidInput
+from chalicelib.events.models import Event
+from chalicelib.services import contacts as service
+from chalicelib.services import imports
 from chalicelib.validation import parse
 
 bp = Blueprint(__name__)
@@ -24,6 +28,18 @@ class ActivityItem(BaseModel):
     source: str
     properties: dict[str, object]
     context: dict[str, object]
+
+    @classmethod
+    def of(cls, event: Event) -> ActivityItem:
+        return cls(
+            eventId=event.eventId,
+            type=event.type,
+            timestamp=iso(event.timestamp),
+            receivedAt=iso(event.receivedAt),
+            source=event.source,
+            properties=event.properties,
+            context=event.context,
+        )
 
 
 class ActivityPage(BaseModel):
@@ -49,8 +65,8 @@ class Deleted(BaseModel):
 )
 def put_contact(call: Call) -> Response:
     body = parse(ContactIn, call.body)
-    rec, created = service.upsert(stores(), call.params["externalId"], body)
-    card = service.card(rec, stores())
+    rec, created = service.upsert(ports(), call.params["externalId"], body)
+    card = service.card(ports(), rec)
     return Response(body=card.model_dump(mode="json"), status_code=201 if created else 200)
 
 
@@ -64,7 +80,7 @@ def put_contact(call: Call) -> Response:
     summary="The contact card with computed aggregates",
 )
 def get_contact(call: Call) -> ContactCard:
-    return service.card(service.get(stores(), call.params["externalId"]), stores())
+    return service.card(ports(), service.get(ports(), call.params["externalId"]))
 
 
 @api_route(
@@ -81,7 +97,7 @@ def delete_contact(call: Call) -> Deleted:
     erase = (call.query("erase") or "false").lower()
     if erase not in ("true", "false"):
         raise InvalidInput("erase must be true or false", [ErrorDetail("erase", f"got {erase!r}")])
-    return Deleted.model_validate(service.delete(stores(), call.params["externalId"], erase == "true"))
+    return Deleted.model_validate(service.delete(ports(), call.params["externalId"], erase == "true"))
 
 
 @api_route(
@@ -95,8 +111,8 @@ def delete_contact(call: Call) -> Deleted:
     summary="Find contacts by email or phone",
 )
 def find_contacts(call: Call) -> ContactList:
-    found = service.find(stores(), call.query("email"), call.query("phone"))
-    return ContactList(contacts=[service.card(r, stores()) for r in found])
+    found = service.find(ports(), call.query("email"), call.query("phone"))
+    return ContactList(contacts=[service.card(ports(), r) for r in found])
 
 
 @api_route(
@@ -111,11 +127,8 @@ def find_contacts(call: Call) -> ContactList:
 )
 def activity(call: Call) -> ActivityPage:
     limit = call.int_query("limit", 50, 1, 500)
-    rec = service.get(stores(), call.params["externalId"])
-    events, cursor = stores().events.activity(rec.key, limit, call.query("cursor"))
-    return ActivityPage(
-        events=[ActivityItem.model_validate(stores().events.describe(e)) for e in events], nextCursor=cursor
-    )
+    events, cursor = service.activity(ports(), call.params["externalId"], limit, call.query("cursor"))
+    return ActivityPage(events=[ActivityItem.of(e) for e in events], nextCursor=cursor)
 
 
 @api_route(
@@ -124,13 +137,13 @@ def activity(call: Call) -> ActivityPage:
     "POST",
     auth="secret",
     tag=TAG,
-    body=imports.ImportRequest,
-    response=imports.ImportAccepted,
+    body=ImportRequest,
+    response=ImportAccepted,
     status=202,
     summary="Import up to 3,000 contacts asynchronously; poll the status URL for per-row errors",
 )
-def import_contacts(call: Call) -> imports.ImportAccepted:
-    return imports.start_import(stores(), parse(imports.ImportRequest, call.body))
+def import_contacts(call: Call) -> ImportAccepted:
+    return imports.start_import(ports(), parse(ImportRequest, call.body))
 
 
 @api_route(
@@ -139,8 +152,8 @@ def import_contacts(call: Call) -> imports.ImportAccepted:
     "GET",
     auth="secret",
     tag=TAG,
-    response=imports.ImportStatus,
+    response=ImportStatus,
     summary="Progress and per-row errors of a contact import",
 )
-def import_status(call: Call) -> imports.ImportStatus:
-    return imports.status(stores(), call.params["importId"])
+def import_status(call: Call) -> ImportStatus:
+    return imports.status(ports(), call.params["importId"])

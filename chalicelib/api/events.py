@@ -6,11 +6,11 @@ from chalice.app import Blueprint
 from pydantic import BaseModel
 
 from chalicelib.api.http import Call, api_route
-from chalicelib.deps import stores
-from chalicelib.errors import NotFound
-from chalicelib.events.ingest import accept_events, accept_orders
+from chalicelib.deps import ports
 from chalicelib.events.models import EventsAccepted, EventsRequest
 from chalicelib.orders.models import OrdersRequest
+from chalicelib.services.ingest import accept_events, accept_orders
+from chalicelib.services.orders import get_order as load_order
 from chalicelib.validation import parse
 
 bp = Blueprint(__name__)
@@ -40,7 +40,7 @@ class StoredOrder(BaseModel):
 )
 def post_events(call: Call) -> EventsAccepted:
     request = parse(EventsRequest, call.body)
-    return accept_events(stores(), request.events)
+    return accept_events(ports(), request.events)
 
 
 @api_route(
@@ -56,7 +56,7 @@ def post_events(call: Call) -> EventsAccepted:
 )
 def post_orders(call: Call) -> EventsAccepted:
     request = parse(OrdersRequest, call.body)
-    return accept_orders(stores(), request.orders)
+    return accept_orders(ports(), request.orders)
 
 
 @api_route(
@@ -69,7 +69,5 @@ def post_orders(call: Call) -> EventsAccepted:
     summary="An order as last stored",
 )
 def get_order(call: Call) -> StoredOrder:
-    order = stores().orders.load(call.params["externalOrderId"])
-    if order is None:
-        raise NotFound(f"No order {call.params['externalOrderId']!r}")
+    order = load_order(ports(), call.params["externalOrderId"])
     return StoredOrder.model_validate({**order, "version": order["ver"]})

@@ -6,7 +6,8 @@ from chalice.app import Blueprint
 
 from chalicelib.api.http import Call, api_route
 from chalicelib.contacts.fields import FieldDeclaration, FieldList
-from chalicelib.deps import stores
+from chalicelib.deps import ports
+from chalicelib.services import fields
 from chalicelib.validation import parse
 
 bp = Blueprint(__name__)
@@ -24,11 +25,9 @@ bp = Blueprint(__name__)
     summary="Declare an additional contact field (name, type, constraints)",
 )
 def declare_field(call: Call) -> FieldDeclaration:
-    decl = parse(FieldDeclaration, call.body)
-    stores().meta.add_field(decl)
-    return decl
+    return fields.declare(ports(), parse(FieldDeclaration, call.body))
 
 
 @api_route(bp, "/v1/fields", "GET", auth="secret", tag="Fields", response=FieldList, summary="Declared fields")
 def list_fields(call: Call) -> FieldList:
-    return FieldList(fields=sorted(stores().meta.fields().values(), key=lambda f: f.name))
+    return FieldList(fields=fields.declared(ports()))

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from chalicelib.auth import keys as keyrules
 from chalicelib.auth.keys import ApiKey
-from chalicelib.deps import stores
+from chalicelib.deps import ports
 from chalicelib.errors import (
     ErrorDetail,
     InvalidInput,
@@ -25,6 +25,7 @@ from chalicelib.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
+from chalicelib.services.keys import find_key
 
 log = logging.getLogger("orbit.http")
 Auth = Literal["secret", "site", "none"]
@@ -115,12 +116,7 @@ def authenticate(request: Request, spec: RouteSpec, body: Any) -> ApiKey | None:
     presented = keyrules.credentials(request.headers.get("authorization"))
     if not presented and spec.auth == "site" and isinstance(body, dict) and isinstance(body.get("writeKey"), str):
         presented = [body["writeKey"]]
-    found = None
-    for candidate in presented:
-        found = stores().meta.key(keyrules.digest(candidate))
-        if found is not None:
-            break
-    return keyrules.require(found, spec.auth)
+    return keyrules.require(find_key(ports(), presented), spec.auth)
 
 
 def cors_headers(request: Request, key: ApiKey | None) -> Headers:

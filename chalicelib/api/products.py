@@ -10,13 +10,12 @@ from chalice.app import Blueprint, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api.http import Call, api_route
-from chalicelib.catalog import fetch, service
 from chalicelib.catalog.feeds import FeedFormat, detect_format
 from chalicelib.catalog.history import ProductChange
-from chalicelib.catalog.models import Product, ProductId
-from chalicelib.deps import stores
+from chalicelib.catalog.models import Product, ProductId, StoredProduct
+from chalicelib.deps import ports
 from chalicelib.errors import ErrorDetail, InvalidInput
-from chalicelib.storage.products import StoredProduct
+from chalicelib.services import catalog as service
 from chalicelib.validation import parse
 
 bp = Blueprint(__name__)
@@ -104,7 +103,7 @@ def put_product(call: Call) -> Response:
             [ErrorDetail("productId", f"must equal {product_id!r} or be left out")],
         )
     product = parse(Product, {**body.model_dump(exclude={"productId"}), "productId": product_id}, "product id")
-    stored, created, changes = service.upsert_product(stores(), product_id, product)
+    stored, created, changes = service.upsert_product(ports(), product_id, product)
     saved = ProductSaved(**_fields(stored), created=created, changes=changes)
     return Response(body=saved.model_dump(mode="json"), status_code=201 if created else 200)
 
@@ -119,10 +118,10 @@ def put_product(call: Call) -> Response:
     summary="A product with its price history",
 )
 def get_product(call: Call) -> ProductOut:
-    stored = service.get_product(stores(), call.params["productId"])
+    stored = service.get_product(ports(), call.params["productId"])
     points = [
         PricePoint(at=c.at, price=c.newPrice, currency=c.newCurrency)
-        for c in service.history(stores(), stored, PRICE_POINTS)
+        for c in service.history(ports(), stored, PRICE_POINTS)
         if c.kind in ("created", "price_changed") and c.newPrice is not None
     ]
     return ProductOut(**_fields(stored), priceHistory=points)
@@ -140,8 +139,8 @@ def get_product(call: Call) -> ProductOut:
 )
 def product_history(call: Call) -> ProductHistory:
     limit = call.int_query("limit", 100, 1, 1000)
-    stored = service.get_product(stores(), call.params["productId"])
-    return ProductHistory(productId=stored.product.productId, changes=service.history(stores(), stored, limit))
+    stored = service.get_product(ports(), call.params["productId"])
+    return ProductHistory(productId=stored.product.productId, changes=service.history(ports(), stored, limit))
 
 
 def _format(raw: str | None) -> FeedFormat | None:
@@ -174,9 +173,6 @@ def import_products(call: Call) -> service.ImportResult:
             raise InvalidInput("The feed is empty", [ErrorDetail("$", "upload a feed as the request body")])
         content_type = call.request.headers.get("content-type")
         fmt = _format(call.query("format")) or detect_format(content_type, None, call.body[:4096])
-        return service.import_feed(stores(), call.body, fmt)
+        return service.import_feed(ports(), call.body, fmt)
     request = parse(ImportByUrl, call.body)
-    url = fetch.check_url(request.url)
-    downloaded = fetch.download(url, allow_private=stores().settings.allow_private_webhooks)
-    fmt = request.format or detect_format(downloaded.content_type, downloaded.url, downloaded.body[:4096])
-    return service.import_feed(stores(), downloaded.body, fmt)
+    return service.import_feed_from_url(ports(), request.url, request.format)

@@ -8,9 +8,9 @@ from chalice.app import Blueprint
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api.http import Call, api_route
-from chalicelib.deps import stores
+from chalicelib.deps import ports
 from chalicelib.errors import ErrorDetail, InvalidInput
-from chalicelib.events.ingest import accept_tracked
+from chalicelib.services.ingest import accept_tracked
 from chalicelib.tracking.mapping import map_batch, map_call
 
 bp = Blueprint(__name__)
@@ -56,8 +56,8 @@ def _single(call: Call, kind: str) -> TrackingAccepted:
         raise InvalidInput("The request body must be a JSON object", [ErrorDetail("$", "must be an object")])
     body = {**call.body, "type": call.body.get("type") or kind}
     body.pop("writeKey", None)
-    outputs = map_call(body, received_at=stores().clock.now())
-    return TrackingAccepted(accepted=accept_tracked(stores(), outputs))
+    outputs = map_call(body, received_at=ports().clock.now())
+    return TrackingAccepted(accepted=accept_tracked(ports(), outputs))
 
 
 def _route(kind: str, summary: str) -> None:
@@ -100,5 +100,5 @@ _route("alias", "Segment alias: previousId (anonymous) becomes userId")
 def segment_batch(call: Call) -> TrackingAccepted:
     if not isinstance(call.body, dict):
         raise InvalidInput("The request body must be a JSON object", [ErrorDetail("$", "must be an object")])
-    outputs, rejected = map_batch(call.body, received_at=stores().clock.now())
-    return TrackingAccepted(accepted=accept_tracked(stores(), outputs), rejected=rejected)
+    outputs, rejected = map_batch(call.body, received_at=ports().clock.now())
+    return TrackingAccepted(accepted=accept_tracked(ports(), outputs), rejected=rejected)

@@ -1,8 +1,10 @@
-"""Catalog models: the ``Product`` the API and feeds accept; price parsing shared with tracking."""
+"""Catalog models: the ``Product`` the API and feeds accept, a stored product, a downloaded feed; price parsing
+shared with tracking."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -98,3 +100,23 @@ class Product(BaseModel):
                 raise ValueError("must be a number; put the currency code in currency")
             return amount
         return value
+
+
+@dataclass(frozen=True)
+class StoredProduct:
+    """A product as stored, with its write version and timestamps."""
+
+    product: Product
+    version: int
+    created_at: str
+    updated_at: str
+    size: int = 0  # bytes of the stored item (write units of a replace)
+
+
+@dataclass(frozen=True)
+class Download:
+    """A feed fetched by URL."""
+
+    body: bytes
+    content_type: str | None
+    url: str  # after redirects

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.cli.csvfile import CsvContacts, Row, Skipped
-from chalicelib.cli.stage import add_stage, build_stores
-from chalicelib.contacts import imports
+from chalicelib.cli.stage import add_stage, build_ports
 from chalicelib.contacts.imports import MAX_ROWS, ImportRequest, ImportStatus
-from chalicelib.deps import Stores
 from chalicelib.errors import InvalidInput, OrbitError
+from chalicelib.ports import Ports
+from chalicelib.services import imports
 
 Sleep = Callable[[float], None]
 ERRORS_SHOWN = 20
@@ -63,29 +63,29 @@ def register(commands: Any) -> None:
     status.set_defaults(run=_status)
 
 
-def _submit(stores: Stores, rows: list[Row]) -> Submitted:
-    accepted = imports.start_import(stores, ImportRequest(contacts=[r.contact for r in rows]), source="cli")
+def _submit(ports: Ports, rows: list[Row]) -> Submitted:
+    accepted = imports.start_import(ports, ImportRequest(contacts=[r.contact for r in rows]), source="cli")
     return Submitted(accepted.importId, [r.line for r in rows])
 
 
-def send_csv(stores: Stores, path: Path, chunk_size: int, delimiter: str) -> tuple[list[Submitted], list[Skipped]]:
+def send_csv(ports: Ports, path: Path, chunk_size: int, delimiter: str) -> tuple[list[Submitted], list[Skipped]]:
     """Queue the file's rows as import requests; returns them and the rows rejected before sending."""
     submitted: list[Submitted] = []
     skipped: list[Skipped] = []
     batch: list[Row] = []
     try:
         with path.open(newline="", encoding="utf-8-sig") as stream:
-            source = CsvContacts(stream, stores.meta.fields(), delimiter)
+            source = CsvContacts(stream, ports.fields.fields(), delimiter)
             for item in source.rows():
                 if isinstance(item, Skipped):
                     skipped.append(item)
                     continue
                 batch.append(item)
                 if len(batch) == chunk_size:
-                    submitted.append(_submit(stores, batch))
+                    submitted.append(_submit(ports, batch))
                     batch = []
             if batch:
-                submitted.append(_submit(stores, batch))
+                submitted.append(_submit(ports, batch))
     except OSError as exc:
         raise InvalidInput(f"Cannot read {path}: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:
@@ -105,8 +105,8 @@ def _print_submitted(submitted: list[Submitted]) -> None:
 
 
 def _import(args: argparse.Namespace, sleep: Sleep) -> int:
-    stores = build_stores(args.stage)
-    submitted, skipped = send_csv(stores, args.file, args.chunk_size, args.delimiter)
+    ports = build_ports(args.stage)
+    submitted, skipped = send_csv(ports, args.file, args.chunk_size, args.delimiter)
     if not submitted and not skipped:
         raise InvalidInput(f"{args.file} has a header but no rows")
     _print_submitted(submitted)
@@ -119,20 +119,20 @@ def _import(args: argparse.Namespace, sleep: Sleep) -> int:
         print("The stage's queue consumer applies them (locally: keep `make run` running). Follow with:")
         print(f"  python -m chalicelib.cli contacts import-status --stage {args.stage} --wait {ids}")
         return 1 if skipped else 0
-    statuses = wait(stores, [s.import_id for s in submitted], sleep, args.poll_interval, args.timeout)
+    statuses = wait(ports, [s.import_id for s in submitted], sleep, args.poll_interval, args.timeout)
     if statuses is None:
         return 3
     return report(statuses, {s.import_id: s.lines for s in submitted}, skipped)
 
 
 def _status(args: argparse.Namespace, sleep: Sleep) -> int:
-    stores = build_stores(args.stage)
+    ports = build_ports(args.stage)
     if args.wait:
-        statuses = wait(stores, args.import_ids, sleep, args.poll_interval, args.timeout)
+        statuses = wait(ports, args.import_ids, sleep, args.poll_interval, args.timeout)
         if statuses is None:
             return 3
     else:
-        statuses = [imports.status(stores, i) for i in args.import_ids]
+        statuses = [imports.status(ports, i) for i in args.import_ids]
         for st in statuses:
             print(f"import {st.importId}: {st.status}, {st.processed}/{st.total} rows processed")
         if any(st.status != "FINISHED" for st in statuses):
@@ -159,10 +159,10 @@ def _progress_bar(total: int) -> Any:
 
 
 def wait(
-    stores: Stores, import_ids: Sequence[str], sleep: Sleep, interval: float, timeout: float | None
+    ports: Ports, import_ids: Sequence[str], sleep: Sleep, interval: float, timeout: float | None
 ) -> list[ImportStatus] | None:
     """Poll until every import has finished (a progress bar on stderr); None when ``timeout`` ran out."""
-    statuses = [imports.status(stores, i) for i in import_ids]
+    statuses = [imports.status(ports, i) for i in import_ids]
     bar = _progress_bar(sum(st.total for st in statuses))
     deadline = None if timeout is None else time.monotonic() + timeout
     try:
@@ -174,7 +174,7 @@ def wait(
                 print(f"Still processing after {timeout:g}s; the import goes on. Check again with import-status.")
                 return None
             sleep(interval)
-            statuses = [imports.status(stores, i) for i in import_ids]
+            statuses = [imports.status(ports, i) for i in import_ids]
     finally:
         bar.close()
 

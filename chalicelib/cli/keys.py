@@ -7,10 +7,10 @@ import json
 import string
 from typing import Any
 
-from chalicelib.auth.admin import create_key, list_keys, revoke_key
 from chalicelib.auth.keys import ApiKey, KeyKind
-from chalicelib.cli.stage import add_stage, build_stores
-from chalicelib.deps import Stores
+from chalicelib.cli.stage import add_stage, build_ports
+from chalicelib.ports import Ports
+from chalicelib.services.keys import create_key, list_keys, revoke_key
 
 HASH_SHOWN = 12
 
@@ -37,13 +37,13 @@ def register(commands: Any) -> None:
     revoke.set_defaults(run=_revoke)
 
 
-def _stores(args: argparse.Namespace) -> Stores:
-    return build_stores(args.stage)
+def _ports(args: argparse.Namespace) -> Ports:
+    return build_ports(args.stage)
 
 
 def _create(args: argparse.Namespace, _sleep: object) -> int:
     kind: KeyKind = args.kind
-    secret, record = create_key(_stores(args), kind, args.name, args.origin or None)
+    secret, record = create_key(_ports(args), kind, args.name, args.origin or None)
     if args.json:
         print(json.dumps({"key": secret, **record.model_dump()}, indent=2))
         return 0
@@ -76,7 +76,7 @@ def table(rows: list[list[str]], header: list[str]) -> str:
 
 
 def _list(args: argparse.Namespace, _sleep: object) -> int:
-    found = list_keys(_stores(args))
+    found = list_keys(_ports(args))
     if args.json:
         print(json.dumps([k.model_dump() for k in found], indent=2))
         return 0
@@ -88,11 +88,11 @@ def _list(args: argparse.Namespace, _sleep: object) -> int:
     return 0
 
 
-def _resolve(stores: Stores, ident: str) -> str:
+def _resolve(ports: Ports, ident: str) -> str:
     """A unique hash prefix (at least 8 hex digits, as ``keys list`` shows) stands for the full hash."""
     if len(ident) < 8 or len(ident) >= 64 or any(c not in string.hexdigits for c in ident):
         return ident
-    known = stores.meta.keys()
+    known = ports.keys.all_keys()
     if any(ident == k.name for k in known):
         return ident
     matches = [k.keyHash for k in known if k.keyHash.startswith(ident.lower())]
@@ -100,8 +100,8 @@ def _resolve(stores: Stores, ident: str) -> str:
 
 
 def _revoke(args: argparse.Namespace, _sleep: object) -> int:
-    stores = _stores(args)
-    key = revoke_key(stores, _resolve(stores, args.key))
+    ports = _ports(args)
+    key = revoke_key(ports, _resolve(ports, args.key))
     note = f" (it was already revoked at {key.revokedAt})" if key.revokedAt else ""
     print(f"Revoked {key.kind} key {key.name!r} ({key.prefix}..., hash {key.keyHash[:HASH_SHOWN]}){note}.")
     return 0

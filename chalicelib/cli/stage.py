@@ -1,4 +1,4 @@
-"""Which stage a command talks to: its settings, its stores, and ``stage outputs``."""
+"""Which stage a command talks to: its settings, its ports, and ``stage outputs``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from chalicelib import deps
+from chalicelib.ports import Ports
 from chalicelib.settings import ENV_VARS, Settings, settings_from_env
 
 # The variables that name the stage's resources (the same ones .chalice/config.json sets).
@@ -31,7 +32,7 @@ def stage_settings(stage: str, environ: Mapping[str, str] | None = None) -> Sett
     return settings_from_env(env)
 
 
-def build_stores(stage: str) -> deps.Stores:
+def build_ports(stage: str) -> Ports:
     return deps.build(stage_settings(stage))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -100,3 +101,7 @@ class Event(BaseModel):
 
 def encoded_size(value: Any) -> int:
     return len(json.dumps(value, separators=(",", ":"), default=str).encode())
+
+
+Enricher = Callable[[list["Event"]], list["Event"]]
+"""Fills what events left out (catalog fields) before they are stored; the consumer's hook."""

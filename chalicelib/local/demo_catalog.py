@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.catalog.models import Product
-from chalicelib.catalog.service import upsert_product
-from chalicelib.deps import Stores
+from chalicelib.ports import Ports
+from chalicelib.services.catalog import upsert_product
 
 log = logging.getLogger("orbit.local")
 SHOP_JS = Path(__file__).resolve().parents[1] / "web" / "demo" / "shop.js"
@@ -62,10 +62,10 @@ def demo_products(base_url: str, source: str | None = None) -> list[Product]:
     ]
 
 
-def seed_demo_catalog(stores: Stores, base_url: str) -> int:
+def seed_demo_catalog(ports: Ports, base_url: str) -> int:
     """Upsert the demo products (idempotent); returns how many there are."""
     products = demo_products(base_url)
     for product in products:
-        upsert_product(stores, product.productId, product)
+        upsert_product(ports, product.productId, product)
     log.info("demo catalog: %d products seeded", len(products))
     return len(products)

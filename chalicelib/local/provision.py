@@ -18,6 +18,7 @@ OUTPUT_ENV = {
     "MetaTableName": "ORBIT_META_TABLE",
     "ProductsTableName": "ORBIT_PRODUCTS_TABLE",
     "EventsQueueName": "ORBIT_EVENTS_QUEUE",
+    "ImportsQueueName": "ORBIT_IMPORTS_QUEUE",
 }
 
 

@@ -87,7 +87,7 @@ class LocalRuntime:
         os.environ["ORBIT_DEMO_SITE_KEY"] = self.site_key
         deps.reset()
         self._seed_keys()
-        seed_demo_catalog(deps.stores(), self.url)
+        seed_demo_catalog(deps.ports(), self.url)
         sys.path.insert(0, str(ROOT))
         self.app = importlib.import_module("app").app
         self._serve_http()
@@ -105,14 +105,14 @@ class LocalRuntime:
         return self
 
     def _seed_keys(self) -> None:
-        from chalicelib.auth.admin import create_key
         from chalicelib.auth.keys import digest
-        from chalicelib.deps import stores
+        from chalicelib.deps import ports
+        from chalicelib.services.keys import create_key
 
         origins = [f"http://127.0.0.1:{self.port}", f"http://localhost:{self.port}", *self.extra_origins]
-        if stores().meta.key(digest(self.api_key)) is None:
-            create_key(stores(), "secret", "local secret key", plaintext=self.api_key)
-        create_key(stores(), "site", "local site key", origins=origins, plaintext=self.site_key)
+        if ports().keys.key(digest(self.api_key)) is None:
+            create_key(ports(), "secret", "local secret key", plaintext=self.api_key)
+        create_key(ports(), "site", "local site key", origins=origins, plaintext=self.site_key)
 
     def _serve_http(self) -> None:
         from chalice.config import Config

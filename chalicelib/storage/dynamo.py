@@ -8,15 +8,20 @@ extra), because moto's ConsumedCapacity is not faithful. Every write goes throug
 from __future__ import annotations
 
 import math
+import random
 import threading
+import time
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.errors import Conflict, InvalidInput, OrbitError, Permanent, Retryable
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 Item = dict[str, Any]
 _RETRYABLE = {
@@ -151,14 +156,33 @@ def translate(exc: Exception) -> OrbitError:
     raise exc
 
 
-class Table:
-    """A DynamoDB table: every call is metered and every error translated."""
+BATCH_ATTEMPTS = 8  # of a batch call whose items keep coming back unprocessed
+BACKOFF_BASE = 0.05
+BACKOFF_CAP = 2.0
 
-    def __init__(self, client: Any, name: str, meter: Meter = METER, index_copies: int = 0) -> None:
+
+def backoff(attempt: int) -> float:
+    """Seconds to wait before retry ``attempt`` (1, 2, ...): exponential with full jitter, as AWS advises."""
+    return random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))
+
+
+class Table:
+    """A DynamoDB table: every call is metered, every error translated, and unprocessed batch items are
+    retried with exponential backoff."""
+
+    def __init__(
+        self,
+        client: DynamoDBClient,
+        name: str,
+        meter: Meter = METER,
+        index_copies: int = 0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.client = client
         self.name = name
         self.meter = meter
         self.index_copies = index_copies  # LSI/GSI (projection ALL) copies written with each put
+        self.sleep = sleep
 
     def get(self, key: Item, consistent: bool = True) -> Item | None:
         try:
@@ -271,14 +295,20 @@ class Table:
         while pending:
             chunk, pending = pending[:100], pending[100:]
             request: dict[str, Any] = {self.name: {"Keys": chunk}}
-            while request:
+            for attempt in range(BATCH_ATTEMPTS + 1):
+                if not request:
+                    break
+                if attempt == BATCH_ATTEMPTS:
+                    raise Retryable(f"DynamoDB left keys of {self.name} unprocessed {BATCH_ATTEMPTS} times")
+                if attempt:
+                    self.sleep(backoff(attempt))
                 try:
                     out = self.client.batch_get_item(RequestItems=request)
                 except (ClientError, BotoCoreError) as exc:
                     raise translate(exc) from exc
                 self.meter.request("dynamodb.BatchGetItem")
                 found.extend(deserialize(i) for i in out.get("Responses", {}).get(self.name, []))
-                request = out.get("UnprocessedKeys") or {}
+                request = dict(out.get("UnprocessedKeys") or {})
         return found
 
     def batch_put(self, items: list[Item]) -> None:
@@ -287,23 +317,26 @@ class Table:
             chunk, pending = pending[:25], pending[25:]
             units = sum(write_units(item_size(r["PutRequest"]["Item"])) for r in chunk)
             self.meter.request("dynamodb.BatchWriteItem", units * (1 + self.index_copies))
-            request: dict[str, Any] = {self.name: chunk}
-            while request:
-                try:
-                    out = self.client.batch_write_item(RequestItems=request)
-                except (ClientError, BotoCoreError) as exc:
-                    raise translate(exc) from exc
-                request = out.get("UnprocessedItems") or {}
+            self._batch_write(chunk)
 
     def batch_delete(self, keys: list[Item]) -> None:
         pending = [{"DeleteRequest": {"Key": serialize(k)}} for k in keys]
         while pending:
             chunk, pending = pending[:25], pending[25:]
             self.meter.request("dynamodb.BatchWriteItem", len(chunk) * (1 + self.index_copies))
-            request: dict[str, Any] = {self.name: chunk}
-            while request:
-                try:
-                    out = self.client.batch_write_item(RequestItems=request)
-                except (ClientError, BotoCoreError) as exc:
-                    raise translate(exc) from exc
-                request = out.get("UnprocessedItems") or {}
+            self._batch_write(chunk)
+
+    def _batch_write(self, chunk: list[dict[str, Any]]) -> None:
+        """One BatchWriteItem of up to 25 requests, retrying what comes back unprocessed with backoff."""
+        request: dict[str, Any] = {self.name: chunk}
+        for attempt in range(BATCH_ATTEMPTS):
+            if attempt:
+                self.sleep(backoff(attempt))
+            try:
+                out = self.client.batch_write_item(RequestItems=request)
+            except (ClientError, BotoCoreError) as exc:
+                raise translate(exc) from exc
+            request = dict(out.get("UnprocessedItems") or {})
+            if not request:
+                return
+        raise Retryable(f"DynamoDB left writes to {self.name} unprocessed {BATCH_ATTEMPTS} times")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import json
 from datetime import datetime, timedelta
-from typing import Any
 
 from chalicelib.clock import iso
 from chalicelib.errors import Conflict, InvalidInput
@@ -107,15 +106,3 @@ class DynamoEventStore:
         keys = [{"pk": i["pk"], "sk": i["sk"]} for i in self.table.query_all("pk = :pk", {":pk": contact_key})]
         self.table.batch_delete(keys)
         return len(keys)
-
-    @staticmethod
-    def describe(event: Event) -> dict[str, Any]:
-        return {
-            "eventId": event.eventId,
-            "type": event.type,
-            "timestamp": iso(event.timestamp),
-            "receivedAt": iso(event.receivedAt),
-            "source": event.source,
-            "properties": event.properties,
-            "context": event.context,
-        }

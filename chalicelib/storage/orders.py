@@ -35,4 +35,10 @@ class DynamoOrderStore:
             self.table.replace(old, size, "ver = :v", {":v": written["ver"]})
 
     def for_contact(self, contact_key: str) -> list[dict[str, Any]]:
-        return list(self.table.query_all("contact = :c", {":c": contact_key}, index="by_contact"))
+        """The contact's orders: ids from the keys-only ``by_contact`` index, then the orders themselves."""
+        ids = [i["pk"] for i in self.table.query_all("contact = :c", {":c": contact_key}, index="by_contact")]
+        found = self.table.batch_get([{"pk": i} for i in ids]) if ids else []
+        return sorted(found, key=lambda o: str(o["pk"]))
+
+    def delete(self, order: dict[str, Any]) -> None:
+        self.table.delete({"pk": order["externalOrderId"]}, item_size(serialize(order)))

@@ -17,28 +17,16 @@ reader sees never names a change the product did not make, without needing trans
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from chalicelib.catalog.history import ProductChange
-from chalicelib.catalog.models import Product
+from chalicelib.catalog.models import Product, StoredProduct
 from chalicelib.clock import iso
 from chalicelib.storage.dynamo import Item, Table, item_size, serialize
 
 CURRENT = "current"
 HISTORY = "h#"
 HISTORY_DAYS = 400
-
-
-@dataclass(frozen=True)
-class StoredProduct:
-    """A product as stored, with its write version and timestamps."""
-
-    product: Product
-    version: int
-    created_at: str
-    updated_at: str
-    size: int  # bytes of the stored item (write units of a replace)
 
 
 def product_item(product: Product, version: int, created_at: str, updated_at: str) -> Item:

@@ -1,23 +1,33 @@
-"""SQS publisher: messages in batches of ten under the 256 KB request limit."""
+"""SQS adapters: a queue that sends bodies in batches of ten under the 256 KB request limit, and the
+``Publisher`` port, which sends each message to its stream's queue."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.errors import Retryable
-from chalicelib.storage.dynamo import METER, Meter
+from chalicelib.messages import QueueMessage, Stream
+from chalicelib.storage.dynamo import METER, Meter, backoff
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
 
 MAX_BATCH_BYTES = 250_000
+SEND_ATTEMPTS = 3
 
 
 class SqsQueue:
-    def __init__(self, client: Any, queue_name: str, meter: Meter = METER) -> None:
+    def __init__(
+        self, client: SQSClient, queue_name: str, meter: Meter = METER, sleep: Callable[[float], None] | None = None
+    ) -> None:
         self.client = client
         self.queue_name = queue_name
         self.meter = meter
+        self.sleep = sleep
         self._url: str | None = None
 
     @property
@@ -29,12 +39,11 @@ class SqsQueue:
                 raise Retryable(f"queue {self.queue_name} is unavailable") from exc
         return self._url
 
-    def send(self, messages: list[dict[str, Any]]) -> None:
-        """Send every message or raise Retryable; partial failures are retried once per entry."""
+    def send_bodies(self, bodies: Sequence[str]) -> None:
+        """Send every body or raise Retryable; entries SQS refuses are retried with backoff."""
         batch: list[str] = []
         size = 0
-        for message in messages:
-            body = json.dumps(message, separators=(",", ":"), default=str)
+        for body in bodies:
             if batch and (len(batch) == 10 or size + len(body) > MAX_BATCH_BYTES):
                 self._send_batch(batch)
                 batch, size = [], 0
@@ -44,8 +53,12 @@ class SqsQueue:
             self._send_batch(batch)
 
     def _send_batch(self, bodies: list[str]) -> None:
-        entries = [{"Id": str(i), "MessageBody": b} for i, b in enumerate(bodies)]
-        for _attempt in range(3):
+        entries: list[SendMessageBatchRequestEntryTypeDef] = [
+            {"Id": str(i), "MessageBody": b} for i, b in enumerate(bodies)
+        ]
+        for attempt in range(SEND_ATTEMPTS):
+            if attempt and self.sleep is not None:
+                self.sleep(backoff(attempt))
             self.meter.request("sqs.SendMessageBatch")
             try:
                 out = self.client.send_message_batch(QueueUrl=self.url, Entries=entries)
@@ -56,3 +69,17 @@ class SqsQueue:
             if not entries:
                 return
         raise Retryable("could not queue every message; retry the request")
+
+
+class SqsPublisher:
+    """Publishes messages, in order, each to the queue of its stream."""
+
+    def __init__(self, queues: Mapping[Stream, SqsQueue]) -> None:
+        self.queues = dict(queues)
+
+    def publish(self, messages: Sequence[QueueMessage]) -> None:
+        by_stream: dict[Stream, list[str]] = {}
+        for message in messages:
+            by_stream.setdefault(message.stream, []).append(message.body())
+        for stream, bodies in by_stream.items():
+            self.queues[stream].send_bodies(bodies)

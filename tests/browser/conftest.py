@@ -63,7 +63,7 @@ def runtime() -> Iterator[Any]:
     from chalicelib.settings import settings_from_env
 
     saved = dict(os.environ)
-    retargeted = _retarget_queue_handlers(settings_from_env({"ORBIT_STAGE": STAGE}).events_queue)
+    retargeted = _retarget_queue_handlers(settings_from_env({"ORBIT_STAGE": STAGE}))
     runtime = LocalRuntime(port=0, stage=STAGE)
     try:
         runtime.start()
@@ -77,17 +77,19 @@ def runtime() -> Iterator[Any]:
         deps.reset()
 
 
-def _retarget_queue_handlers(queue: str) -> list[tuple[Any, str]]:
-    """``app`` reads its queue name at import and Chalice cannot import it twice in one process (blueprints
-    register once). When earlier tests imported it for their stage, point its queue handler at this stage's
-    queue for the runtime's pollers; the caller restores the old names."""
+def _retarget_queue_handlers(settings: Any) -> list[tuple[Any, str]]:
+    """``app`` reads its queue names at import and Chalice cannot import it twice in one process (blueprints
+    register once). When earlier tests imported it for their stage, point its queue handlers at this stage's
+    queues for the runtime's pollers; the caller restores the old names."""
     module = sys.modules.get("app")
     if module is None:
         return []
     from chalice.app import SQSEventConfig
 
     changed = []
+    queues = {"consume_events": settings.events_queue, "consume_imports": settings.imports_queue}
     for source in module.app.event_sources:
+        queue = queues.get(source.name, "")
         if isinstance(source, SQSEventConfig) and source.queue != queue:
             changed.append((source, source.queue))
             source.queue = queue

@@ -105,7 +105,7 @@ def test_anonymous_browsing_is_merged_into_the_buyer_with_enriched_products_and_
 
 def test_a_visitor_who_refuses_consent_sends_nothing(context, runtime, eventually):
     from chalicelib.contacts import keys
-    from chalicelib.deps import stores
+    from chalicelib.deps import ports
 
     batches: list[str] = []
     page = context.new_page()
@@ -137,8 +137,8 @@ def test_a_visitor_who_refuses_consent_sends_nothing(context, runtime, eventuall
 
     def nothing_stored() -> None:
         key = keys.anonymous(anonymous_id)
-        assert stores().contacts.load(key) is None
-        events, _ = stores().events.activity(key, 10, None)
+        assert ports().contacts.load(key) is None
+        events, _ = ports().events.activity(key, 10, None)
         assert events == []
 
     eventually(nothing_stored)

@@ -62,5 +62,5 @@ def test_wrong_method_uses_the_error_shape(api):
 def test_keys_are_stored_hashed(api):
     from tests.conftest import SECRET_KEY
 
-    items = list(api.stores.meta.table.query_all("pk = :k", {":k": "key"}))
+    items = list(api.stores.keys.table.query_all("pk = :k", {":k": "key"}))
     assert items and all(SECRET_KEY not in str(item) and SITE_KEY not in str(item) for item in items)

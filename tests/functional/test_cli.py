@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.auth.admin import list_keys
 from chalicelib.auth.keys import digest, require
 from chalicelib.cli.main import main
-from chalicelib.contacts import imports
 from chalicelib.contacts.fields import FieldDeclaration
-from chalicelib.contacts.service import card, get
-from chalicelib.deps import Stores
 from chalicelib.errors import Unauthorized
+from chalicelib.ports import Ports as Stores
+from chalicelib.services import imports
+from chalicelib.services.contacts import card, get
+from chalicelib.services.keys import list_keys
 from tests.conftest import Api
 
 GOOD_AND_BAD = "externalId,email,firstName,address.town\nu-1,ann@example.com,Ann,Kyiv\nu-2,not-an-email,Bob,\n"
@@ -34,7 +34,7 @@ def test_create_secret_key_prints_plaintext_once_and_stores_only_its_hash(stores
     assert main(["keys", "create", "--stage", "test", "--kind", "secret", "--name", "backend"]) == 0
     out = capsys.readouterr().out
     plaintext = next(line.split()[1] for line in out.splitlines() if line.strip().startswith("key:"))
-    stored = stores.meta.key(digest(plaintext))
+    stored = stores.keys.key(digest(plaintext))
     assert stored is not None and stored.name == "backend"
     assert require(stored, "secret") == stored
     assert plaintext not in json.dumps([k.model_dump() for k in list_keys(stores)])
@@ -46,7 +46,7 @@ def test_site_key_without_origin_exits_2_with_a_message(stores: Stores, capsys) 
     assert code == 2
     assert "at least one allowed origin" in err
     assert "Traceback" not in err
-    assert stores.meta.keys() == []
+    assert stores.keys.all_keys() == []
 
 
 def test_bad_origin_exits_2_with_a_message(stores: Stores, capsys) -> None:
@@ -69,13 +69,13 @@ def test_revoked_key_is_rejected(stores: Stores, capsys) -> None:
     assert main(["keys", "revoke", "--stage", "test", "backend"]) == 0
     assert "Revoked" in capsys.readouterr().out
     with pytest.raises(Unauthorized):
-        require(stores.meta.key(created["keyHash"]), "secret")
+        require(stores.keys.key(created["keyHash"]), "secret")
 
 
 def test_revoke_accepts_the_hash_prefix_that_list_shows(stores: Stores, capsys) -> None:
     created = _created_key(capsys, "--kind", "secret", "--name", "backend")
     assert main(["keys", "revoke", "--stage", "test", created["keyHash"][:12]]) == 0
-    assert stores.meta.keys()[0].revokedAt is not None
+    assert stores.keys.all_keys()[0].revokedAt is not None
 
 
 def test_revoke_unknown_key_exits_2(stores: Stores, capsys) -> None:
@@ -105,18 +105,18 @@ def test_import_maps_columns_to_contact_fields(stores: Stores, capsys, tmp_path:
     main(["contacts", "import", "--stage", "test", str(csv_file)])
     Api(client=None, stores=stores).drain()
 
-    contact = card(get(stores, "u-1"), stores)
+    contact = card(stores, get(stores, "u-1"))
     assert (contact.email, contact.firstName, contact.address) == ("ann@example.com", "Ann", {"town": "Kyiv"})
 
 
 def test_import_types_cells_by_field_declaration(stores: Stores, capsys, tmp_path: Path) -> None:
-    stores.meta.add_field(FieldDeclaration(name="visits", type="number"))
-    stores.meta.add_field(FieldDeclaration(name="vip", type="boolean"))
+    stores.fields.add_field(FieldDeclaration(name="visits", type="number"))
+    stores.fields.add_field(FieldDeclaration(name="vip", type="boolean"))
     csv_file = tmp_path / "contacts.csv"
     csv_file.write_text("externalId,visits,fields.vip,lastName\nu-1,3,yes,\n")
     main(["contacts", "import", "--stage", "test", str(csv_file)])
     Api(client=None, stores=stores).drain()
-    contact = card(get(stores, "u-1"), stores)
+    contact = card(stores, get(stores, "u-1"))
     assert contact.fields == {"visits": 3, "vip": True}
     assert contact.lastName is None  # empty cells are left out
 

@@ -1,11 +1,9 @@
 """A failed contact write undoes what was written for it, so the retry counts everything once."""
 
-import json
-
 from chalicelib.errors import Retryable
 from chalicelib.events.models import Event, Identity
-from chalicelib.pipeline.consumer import Consumer
-from chalicelib.pipeline.messages import EventMsg, OrderMsg, dump
+from chalicelib.messages import EventMsg, OrderMsg
+from chalicelib.services.consumer import Consumer
 from chalicelib.storage.contacts import DynamoContactStore
 from tests.conftest import NOW
 
@@ -35,8 +33,8 @@ def records():
         "currency": "USD",
     }
     return [
-        ("m1", json.dumps(dump(EventMsg(event=event)))),
-        ("m2", json.dumps(dump(OrderMsg(order=order, receivedAt=NOW.isoformat())))),
+        ("m1", EventMsg(event=event).body()),
+        ("m2", OrderMsg(order=order, receivedAt=NOW.isoformat()).body()),
     ]
 
 

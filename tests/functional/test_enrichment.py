@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from chalicelib.catalog import service
 from chalicelib.catalog.models import Product
 from chalicelib.events.models import Event, Identity
+from chalicelib.services import catalog as service
 from chalicelib.storage.dynamo import METER
 from tests.conftest import NOW
 

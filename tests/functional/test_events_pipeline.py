@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from chalicelib import aws
 from chalicelib.events.models import Event, Identity
-from chalicelib.pipeline.messages import EventMsg, dump
+from chalicelib.messages import EventMsg, dump
 from tests.conftest import NOW, sqs_record
 
 

@@ -142,7 +142,7 @@ def test_history_limit_keeps_the_newest(api, clock):
 
 def test_history_of_a_write_that_never_completed_is_not_shown(api, stores, clock):
     api.json("PUT", "/v1/products/SKU-1", SNEAKER)
-    store = stores.products
+    store = stores.catalog
     # a crash between writing version 2's history and version 2 itself leaves an orphan
     orphan = ProductChange(
         kind="price_changed",
@@ -153,7 +153,7 @@ def test_history_of_a_write_that_never_completed_is_not_shown(api, stores, clock
         oldCurrency="EUR",
         newCurrency="EUR",
     )
-    stores.products.table.put(history_item(orphan, 2))
+    stores.catalog.table.put(history_item(orphan, 2))
     assert [c["kind"] for c in history(api, "SKU-1")] == ["created"]
     # the retry writes version 2 for real: one price change, the retried one
     clock.advance(minutes=2)
@@ -163,10 +163,10 @@ def test_history_of_a_write_that_never_completed_is_not_shown(api, stores, clock
 
 
 def test_a_stale_write_conflicts_and_leaves_no_history(stores, clock):
-    from chalicelib.catalog import service
     from chalicelib.catalog.history import diff_product
+    from chalicelib.services import catalog as service
 
-    store = stores.products
+    store = stores.catalog
     stale, _, _ = service.upsert_product(stores, "SKU-1", Product(productId="SKU-1", **SNEAKER))
     # another writer changes the price between our read (stale) and our write
     clock.advance(minutes=1)
@@ -176,7 +176,7 @@ def test_a_stale_write_conflicts_and_leaves_no_history(stores, clock):
     with pytest.raises(Conflict):
         store.save(ours, stale, diff_product(stale.product, ours, clock.now()), clock.now())
     assert [c.newPrice for c in store.history("SKU-1")] == [Decimal("99.90"), Decimal("80")]
-    items = list(stores.products.table.query_all("pk = :p", {":p": "SKU-1"}))
+    items = list(stores.catalog.table.query_all("pk = :p", {":p": "SKU-1"}))
     assert len(items) == 3, "the conflicting write's history item is removed again"
     # upsert_product retries such a conflict against the newer version: 80 -> 70 is what gets recorded
     service.upsert_product(stores, "SKU-1", ours)
@@ -359,8 +359,8 @@ def test_import_by_url_downloads_when_private_addresses_are_allowed(api, stores,
 
 
 def test_download_size_cap(feed_server):
-    from chalicelib.catalog import fetch
     from chalicelib.errors import PayloadTooLarge
+    from chalicelib.providers import feed_download as fetch
 
     assert fetch.download(f"{feed_server}/feed.csv", allow_private=True).body == CSV.encode()
     with pytest.raises(PayloadTooLarge):
@@ -387,7 +387,7 @@ def test_download_size_cap(feed_server):
     ],
 )
 def test_is_public(address, public):
-    from chalicelib.catalog.fetch import is_public
+    from chalicelib.providers.feed_download import is_public
 
     assert is_public(address) is public
 

@@ -11,7 +11,13 @@ import pytest
 from infra.render import app_functions, render, substitute
 
 ROOT = Path(__file__).resolve().parents[2]
-FUNCTIONS = [("APIHandler", ""), ("ConsumeEvents", "consume_events"), ("SweepCounters", "sweep_counters")]
+FUNCTIONS = [
+    ("APIHandler", ""),
+    ("ConsumeEvents", "consume_events"),
+    ("ConsumeImports", "consume_imports"),
+    ("SweepCounters", "sweep_counters"),
+]
+CONSUMERS = [("ConsumeEvents", "EventsQueue"), ("ConsumeImports", "ImportsQueue")]
 CONFIG = json.loads((ROOT / ".chalice" / "config.json").read_text())
 STAGES = sorted(CONFIG["stages"])
 
@@ -33,14 +39,18 @@ def merged() -> dict[str, Any]:
     return render("prod", FUNCTIONS)
 
 
-def test_consumer_event_reports_batch_item_failures(merged: dict[str, Any]) -> None:
-    event = merged["Resources"]["ConsumeEvents"]["Properties"]["Events"]["ConsumeEventsSqsEventSource"]
+@pytest.mark.parametrize(("consumer", "queue"), CONSUMERS)
+def test_consumer_event_reports_batch_item_failures(merged: dict[str, Any], consumer: str, queue: str) -> None:
+    event = merged["Resources"][consumer]["Properties"]["Events"][f"{consumer}SqsEventSource"]
     assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
-def test_consumer_event_reads_the_queue_this_template_creates(merged: dict[str, Any]) -> None:
-    event = merged["Resources"]["ConsumeEvents"]["Properties"]["Events"]["ConsumeEventsSqsEventSource"]
-    assert event["Properties"]["Queue"] == {"Fn::Sub": "${EventsQueue.Arn}"}
+@pytest.mark.parametrize(("consumer", "queue"), CONSUMERS)
+def test_consumer_event_reads_the_queue_this_template_creates(
+    merged: dict[str, Any], consumer: str, queue: str
+) -> None:
+    event = merged["Resources"][consumer]["Properties"]["Events"][f"{consumer}SqsEventSource"]
+    assert event["Properties"]["Queue"] == {"Fn::Sub": "${" + queue + ".Arn}"}
 
 
 def test_every_infra_resource_is_merged(merged: dict[str, Any]) -> None:
@@ -61,6 +71,7 @@ def test_functions_get_chalice_deploy_names(merged: dict[str, Any]) -> None:
     assert names == {
         "APIHandler": "orbit-prod",
         "ConsumeEvents": "orbit-prod-consume_events",
+        "ConsumeImports": "orbit-prod-consume_imports",
         "SweepCounters": "orbit-prod-sweep_counters",
     }
 
@@ -73,8 +84,8 @@ def test_unknown_route_is_a_404_in_the_error_shape(merged: dict[str, Any]) -> No
     assert body["error"]["code"] == "not_found"
 
 
-def test_app_defines_the_consumer_the_renderer_patches() -> None:
-    assert ("ConsumeEvents", "consume_events") in app_functions()
+def test_app_defines_the_consumers_the_renderer_patches() -> None:
+    assert {("ConsumeEvents", "consume_events"), ("ConsumeImports", "consume_imports")} <= set(app_functions())
 
 
 def test_bad_stage_name_is_refused() -> None:

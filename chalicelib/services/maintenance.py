@@ -11,17 +11,18 @@ from datetime import timedelta
 
 from chalicelib.clock import iso
 from chalicelib.contacts import aggregates
+from chalicelib.contacts.changes import ContactChanged
 from chalicelib.contacts.record import KIND_ALIAS
-from chalicelib.deps import Stores
 from chalicelib.errors import Conflict
+from chalicelib.ports import Ports
 
 
-def sweep_counters(stores: Stores, segment: int = 0, total_segments: int = 1) -> dict[str, int]:
-    now = stores.clock.now()
-    window = stores.settings.counter_window_days
+def sweep_counters(ports: Ports, segment: int = 0, total_segments: int = 1) -> dict[str, int]:
+    now = ports.clock.now()
+    window = ports.settings.counter_window_days
     quiet_since = iso(now - timedelta(days=1))
     scanned = pruned = 0
-    for rec in stores.contacts.scan(segment, total_segments):
+    for rec in ports.contacts.scan(segment, total_segments):
         scanned += 1
         if rec.kind == KIND_ALIAS or not rec.aggs.get("counters") or rec.updated_at > quiet_since:
             continue
@@ -30,8 +31,9 @@ def sweep_counters(stores: Stores, segment: int = 0, total_segments: int = 1) ->
         if updated.aggs["counters"] == rec.aggs["counters"]:
             continue
         try:
-            stores.contacts.save(updated, rec)
+            ports.contacts.save(updated, rec)
         except Conflict:
             continue  # written meanwhile, which pruned it anyway
+        ports.changes.announce(ContactChanged(before=rec, after=updated))
         pruned += 1
     return {"scanned": scanned, "pruned": pruned}

@@ -1,14 +1,14 @@
-"""Key administration used by the operator CLI and the local runtime: create, list, revoke."""
+"""API key use cases (the operator CLI and the local runtime): create, list, revoke, and authenticate."""
 
 from __future__ import annotations
 
 from chalicelib.auth.keys import PREFIX, ApiKey, KeyKind, digest, generate, normalize_origin
-from chalicelib.deps import Stores
 from chalicelib.errors import InvalidInput, NotFound
+from chalicelib.ports import Ports
 
 
 def create_key(
-    stores: Stores, kind: KeyKind, name: str, origins: list[str] | None = None, plaintext: str | None = None
+    ports: Ports, kind: KeyKind, name: str, origins: list[str] | None = None, plaintext: str | None = None
 ) -> tuple[str, ApiKey]:
     """Create a key; returns the plaintext (shown once) and the stored record."""
     if kind == "site" and not origins:
@@ -25,24 +25,32 @@ def create_key(
         name=name,
         prefix=secret[: len(PREFIX[kind]) + 4],
         origins=normalized,
-        createdAt=stores.clock.now().isoformat(),
+        createdAt=ports.clock.now().isoformat(),
     )
-    stores.meta.add_key(record)
+    ports.keys.add_key(record)
     return secret, record
 
 
-def list_keys(stores: Stores) -> list[ApiKey]:
-    return sorted(stores.meta.keys(), key=lambda k: k.createdAt)
+def list_keys(ports: Ports) -> list[ApiKey]:
+    return sorted(ports.keys.all_keys(), key=lambda k: k.createdAt)
 
 
-def revoke_key(stores: Stores, ident: str) -> ApiKey:
+def revoke_key(ports: Ports, ident: str) -> ApiKey:
     """Revoke by key hash, by the plaintext key, or by a unique name."""
-    keys = stores.meta.keys()
-    matches = [k for k in keys if ident in (k.keyHash, digest(ident), k.name)]
+    matches = [k for k in ports.keys.all_keys() if ident in (k.keyHash, digest(ident), k.name)]
     if not matches:
         raise NotFound(f"No key matches {ident!r}")
     if len(matches) > 1:
         raise InvalidInput(f"{ident!r} matches {len(matches)} keys; use the key hash")
     key = matches[0]
-    stores.meta.revoke_key(key, stores.clock.now().isoformat())
+    ports.keys.revoke_key(key, ports.clock.now().isoformat())
     return key
+
+
+def find_key(ports: Ports, presented: list[str]) -> ApiKey | None:
+    """The stored key among the plaintexts a request presented (the first that is known)."""
+    for candidate in presented:
+        found = ports.keys.key(digest(candidate))
+        if found is not None:
+            return found
+    return None

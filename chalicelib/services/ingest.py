@@ -12,7 +12,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from chalicelib.deps import Stores
 from chalicelib.events.models import (
     MAX_EVENT_BYTES,
     Event,
@@ -22,15 +21,16 @@ from chalicelib.events.models import (
     encoded_size,
 )
 from chalicelib.identity.commands import AliasCommand, IdentifyCommand
+from chalicelib.messages import AliasMsg, EventMsg, IdentifyMsg, OrderMsg, QueueMessage
 from chalicelib.orders.models import OrderIn
-from chalicelib.pipeline.messages import AliasMsg, EventMsg, IdentifyMsg, OrderMsg, dump
+from chalicelib.ports import Ports
 from chalicelib.validation import details_from
 
 Output = Event | IdentifyCommand | AliasCommand
 
 
-def too_far_ahead(ts: datetime, now: datetime, stores: Stores) -> bool:
-    return ts > now + timedelta(seconds=stores.settings.max_future_skew_seconds)
+def too_far_ahead(ts: datetime, now: datetime, ports: Ports) -> bool:
+    return ts > now + timedelta(seconds=ports.settings.max_future_skew_seconds)
 
 
 def _check_item(raw: Any, index: int) -> list[dict[str, str]]:
@@ -41,9 +41,10 @@ def _check_item(raw: Any, index: int) -> list[dict[str, str]]:
     return []
 
 
-def accept_events(stores: Stores, items: list[Any]) -> EventsAccepted:
-    now = stores.clock.now()
-    messages, rejected = [], []
+def accept_events(ports: Ports, items: list[Any]) -> EventsAccepted:
+    now = ports.clock.now()
+    messages: list[QueueMessage] = []
+    rejected: list[Rejected] = []
     for index, raw in enumerate(items):
         errors = _check_item(raw, index)
         if not errors:
@@ -53,7 +54,7 @@ def accept_events(stores: Stores, items: list[Any]) -> EventsAccepted:
                 errors = [d.as_dict() for d in details_from(exc, f"events[{index}]")]
             else:
                 ts = item.timestamp or now
-                if too_far_ahead(ts, now, stores):
+                if too_far_ahead(ts, now, ports):
                     errors = [{"path": f"events[{index}].timestamp", "message": "is too far in the future"}]
                 else:
                     event = Event(
@@ -65,17 +66,18 @@ def accept_events(stores: Stores, items: list[Any]) -> EventsAccepted:
                         properties=item.properties,
                         source="api",
                     )
-                    messages.append(dump(EventMsg(event=event)))
+                    messages.append(EventMsg(event=event))
         if errors:
             rejected.append(Rejected(index=index, errors=errors))
     if messages:
-        stores.queue.send(messages)
+        ports.publisher.publish(messages)
     return EventsAccepted(accepted=len(messages), rejected=rejected)
 
 
-def accept_orders(stores: Stores, items: list[Any]) -> EventsAccepted:
-    now = stores.clock.now()
-    messages, rejected = [], []
+def accept_orders(ports: Ports, items: list[Any]) -> EventsAccepted:
+    now = ports.clock.now()
+    messages: list[QueueMessage] = []
+    rejected: list[Rejected] = []
     for index, raw in enumerate(items):
         try:
             order = OrderIn.model_validate(raw)
@@ -83,7 +85,7 @@ def accept_orders(stores: Stores, items: list[Any]) -> EventsAccepted:
             errors = [d.as_dict() for d in details_from(exc, f"orders[{index}]")]
             rejected.append(Rejected(index=index, errors=errors))
             continue
-        if too_far_ahead(order.date, now, stores):
+        if too_far_ahead(order.date, now, ports):
             rejected.append(
                 Rejected(
                     index=index,
@@ -92,25 +94,25 @@ def accept_orders(stores: Stores, items: list[Any]) -> EventsAccepted:
             )
             continue
         body = order.model_dump(mode="json", exclude_none=True)
-        messages.append(dump(OrderMsg(order=body, receivedAt=now.isoformat())))
+        messages.append(OrderMsg(order=body, receivedAt=now.isoformat()))
     if messages:
-        stores.queue.send(messages)
+        ports.publisher.publish(messages)
     return EventsAccepted(accepted=len(messages), rejected=rejected)
 
 
-def accept_tracked(stores: Stores, outputs: list[Output]) -> int:
+def accept_tracked(ports: Ports, outputs: list[Output]) -> int:
     """Queue what the tracking mapper produced (events, identify and alias commands)."""
-    now = stores.clock.now()
-    messages: list[dict[str, Any]] = []
+    now = ports.clock.now()
+    messages: list[QueueMessage] = []
     for out in outputs:
         if isinstance(out, Event):
-            if too_far_ahead(out.timestamp, now, stores):
+            if too_far_ahead(out.timestamp, now, ports):
                 out = out.model_copy(update={"timestamp": now})
-            messages.append(dump(EventMsg(event=out)))
+            messages.append(EventMsg(event=out))
         elif isinstance(out, IdentifyCommand):
-            messages.append(dump(IdentifyMsg(command=out)))
+            messages.append(IdentifyMsg(command=out))
         else:
-            messages.append(dump(AliasMsg(command=out)))
+            messages.append(AliasMsg(command=out))
     if messages:
-        stores.queue.send(messages)
+        ports.publisher.publish(messages)
     return len(messages)

@@ -1,4 +1,4 @@
-"""Download a product feed by URL, safely.
+"""Download a product feed by URL, safely (the HTTP adapter of the ``FeedDownloader`` port).
 
 * http and https only, redirects included (at most ``MAX_REDIRECTS``), no proxies from the environment;
 * at most ``MAX_BYTES`` (20 MB) and ``TIMEOUT`` (20 s) per socket operation and in total;
@@ -17,10 +17,10 @@ import ssl
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from chalicelib.catalog.models import Download
 from chalicelib.errors import ErrorDetail, InvalidInput, PayloadTooLarge
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -28,13 +28,6 @@ TIMEOUT = 20.0
 MAX_REDIRECTS = 5
 _CHUNK = 64 * 1024
 USER_AGENT = "Orbit-feed-fetcher/1.0"
-
-
-@dataclass(frozen=True)
-class Download:
-    body: bytes
-    content_type: str | None
-    url: str  # after redirects
 
 
 def _bad(message: str) -> InvalidInput:
@@ -201,3 +194,14 @@ def download(
         raise _bad(f"The feed download timed out after {timeout:g} seconds") from exc
     except (http.client.HTTPException, OSError) as exc:
         raise _bad(f"The feed could not be downloaded: {exc}") from exc
+
+
+class HttpFeedDownloader:
+    """The ``FeedDownloader`` port over HTTP(S), with the limits above."""
+
+    def __init__(self, max_bytes: int = MAX_BYTES, timeout: float = TIMEOUT) -> None:
+        self.max_bytes = max_bytes
+        self.timeout = timeout
+
+    def download(self, url: str, *, allow_private: bool = False) -> Download:
+        return download(url, allow_private=allow_private, max_bytes=self.max_bytes, timeout=self.timeout)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from chalicelib.contacts import keys
 from chalicelib.contacts.record import KIND_ALIAS
-from chalicelib.deps import Stores
 from chalicelib.events.models import Identity
+from chalicelib.ports import ContactStore
 
 
 class Resolver:
-    def __init__(self, stores: Stores) -> None:
-        self.stores = stores
+    def __init__(self, contacts: ContactStore) -> None:
+        self.contacts = contacts
         self._cache: dict[str, str] = {}
 
     def key_for(self, identity: Identity) -> str:
@@ -33,13 +33,13 @@ class Resolver:
 
     def _follow(self, key: str) -> str:
         if key not in self._cache:
-            rec = self.stores.contacts.load(key)
+            rec = self.contacts.load(key)
             self._cache[key] = rec.merged_into if rec and rec.kind == KIND_ALIAS and rec.merged_into else key
         return self._cache[key]
 
     def _lookup(self, attr: str, value: str, provisional: str) -> str:
         cache_key = f"{attr}:{value}"
         if cache_key not in self._cache:
-            found = self.stores.contacts.find(attr, value)
+            found = self.contacts.find(attr, value)
             self._cache[cache_key] = found[0].key if found else self._follow(provisional)
         return self._cache[cache_key]

@@ -1,0 +1,59 @@
+"""The one announcement of a changed contact: ``(before, after, new events)``, and who listens to it.
+
+The consumer announces after every successful contact write, once per contact per batch; the contact
+use cases announce API upserts, imports and deletions the same way. Real-time segments, trigger
+matching and journeys waiting for an event subscribe at the composition root. A listener that fails is
+logged and skipped: the write it describes has happened and is not undone.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from chalicelib.contacts.record import ContactRecord
+from chalicelib.events.models import Event
+
+log = logging.getLogger("orbit.changes")
+
+
+@dataclass(frozen=True)
+class ContactChanged:
+    """A contact as it was and as it is now (None: it did not exist / was deleted), and the events
+    this write stored for it (never a duplicate that was already stored)."""
+
+    before: ContactRecord | None
+    after: ContactRecord | None
+    events: tuple[Event, ...] = ()
+
+    @property
+    def key(self) -> str:
+        rec = self.after or self.before
+        assert rec is not None, "a change has a before or an after"
+        return rec.key
+
+
+Listener = Callable[[ContactChanged], None]
+
+
+@dataclass
+class ContactChanges:
+    """Subscribers to contact changes, called in the order they subscribed."""
+
+    listeners: list[Listener] = field(default_factory=list)
+
+    def subscribe(self, listener: Listener) -> Listener:
+        self.listeners.append(listener)
+        return listener
+
+    def announce(self, change: ContactChanged) -> None:
+        for listener in self.listeners:
+            try:
+                listener(change)
+            except Exception:
+                log.exception("contact-change listener %s failed for %s", _name(listener), change.key)
+
+
+def _name(listener: Listener) -> str:
+    return getattr(listener, "__qualname__", None) or type(listener).__name__

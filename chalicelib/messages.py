@@ -1,0 +1,103 @@
+"""Queue messages: one versioned model per kind, the stream each kind travels on, and parsing.
+
+A body is ``{"v": 1, "kind": "<kind>", ...}``. Consumers ignore unknown fields so producers can grow; a
+kind or version a consumer does not know is a poison message (it goes to the dead-letter queue after
+its retries). Handlers are looked up by kind in a registry (``services.consumer``), never by
+``isinstance``. Contact imports travel on their own stream, so a large import never delays events.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from chalicelib.events.models import Event
+from chalicelib.identity.commands import AliasCommand, IdentifyCommand
+
+Stream = Literal["events", "imports"]
+
+
+class QueueMessage(BaseModel):
+    """Base of every queue message: its kind, its schema version, and its stream."""
+
+    model_config = ConfigDict(extra="ignore")
+    kind: str
+    v: Literal[1] = 1
+    stream: Stream = "events"
+
+    def body(self) -> str:
+        """The queue body: compact JSON of ``dump``."""
+        return json.dumps(dump(self), separators=(",", ":"))
+
+
+class EventMsg(QueueMessage):
+    kind: Literal["event"] = "event"
+    event: Event
+
+
+class OrderMsg(QueueMessage):
+    kind: Literal["order"] = "order"
+    order: dict[str, Any]
+    receivedAt: str
+
+
+class IdentifyMsg(QueueMessage):
+    kind: Literal["identify"] = "identify"
+    command: IdentifyCommand
+
+
+class AliasMsg(QueueMessage):
+    kind: Literal["alias"] = "alias"
+    command: AliasCommand
+
+
+class MergeMsg(QueueMessage):
+    """Fold provisional profiles (unknown email/phone) into a contact created later."""
+
+    kind: Literal["merge"] = "merge"
+    into: str
+    sources: list[str]
+
+
+class ImportRow(BaseModel):
+    index: int
+    externalId: str
+    contact: dict[str, Any]
+
+
+class ImportMsg(QueueMessage):
+    kind: Literal["import"] = "import"
+    stream: Stream = "imports"
+    importId: str
+    chunk: int
+    rows: list[ImportRow]
+
+
+KINDS: dict[str, type[QueueMessage]] = {
+    model.model_fields["kind"].default: model
+    for model in (EventMsg, OrderMsg, IdentifyMsg, AliasMsg, MergeMsg, ImportMsg)
+}
+
+
+class UnknownMessage(ValueError):
+    """A body whose kind or version this consumer does not know."""
+
+
+def parse_message(body: str | dict[str, Any]) -> QueueMessage:
+    """The message in a queue body; ValueError (or pydantic's ValidationError) when it is not one."""
+    raw = json.loads(body) if isinstance(body, str) else body
+    if not isinstance(raw, dict):
+        raise UnknownMessage("a message body is a JSON object")
+    model = KINDS.get(str(raw.get("kind")))
+    if model is None:
+        raise UnknownMessage(f"unknown message kind {raw.get('kind')!r}")
+    if raw.get("v", 1) != 1:
+        raise UnknownMessage(f"unknown version {raw.get('v')!r} of {raw.get('kind')!r} messages")
+    return model.model_validate({k: v for k, v in raw.items() if k != "stream"})
+
+
+def dump(message: QueueMessage) -> dict[str, Any]:
+    """A message as the JSON object its queue body holds (the stream is where it travels, not what it says)."""
+    return message.model_dump(mode="json", exclude_none=True, exclude={"stream"})

@@ -1,1 +1,0 @@
-"""The events pipeline: queue messages and the idempotent consumer that applies them."""

@@ -1,0 +1,188 @@
+"""Ports: the stores and side effects the use cases talk to, as typing Protocols, and their bundle.
+
+Adapters in ``storage/`` (DynamoDB, SQS) and ``providers/`` (HTTP) implement them; in-memory fakes in
+``tests/fakes`` implement them too, and ``tests/contract`` runs one suite against both. Nothing here
+knows about AWS: a method's contract is written in its docstring, and the contract suite holds every
+implementation to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from chalicelib.auth.keys import ApiKey
+from chalicelib.catalog.history import ProductChange
+from chalicelib.catalog.models import Download, Product, StoredProduct
+from chalicelib.clock import Clock
+from chalicelib.contacts.changes import ContactChanges
+from chalicelib.contacts.fields import FieldDeclaration
+from chalicelib.contacts.record import ContactRecord
+from chalicelib.events.models import Event
+from chalicelib.messages import QueueMessage
+from chalicelib.settings import Settings
+
+Order = dict[str, Any]
+
+
+class ContactStore(Protocol):
+    """Contacts, provisional profiles and alias links, keyed by contact key, with optimistic versions."""
+
+    def load(self, key: str) -> ContactRecord | None: ...
+
+    def load_many(self, keys: list[str]) -> dict[str, ContactRecord]:
+        """The stored records among ``keys`` (missing ones left out)."""
+        ...
+
+    def save(self, rec: ContactRecord, old: ContactRecord | None) -> None:
+        """Write ``rec`` if the stored version is still ``old``'s (absent when ``old`` is None); sets
+        ``rec.version``. Raises Conflict otherwise and writes nothing."""
+        ...
+
+    def delete(self, rec: ContactRecord) -> None: ...
+
+    def scan(self, segment: int = 0, total_segments: int = 1) -> Iterator[ContactRecord]:
+        """One of ``total_segments`` disjoint parts of all records; together they are all of them."""
+        ...
+
+    def find(self, attr: str, value: str) -> list[ContactRecord]:
+        """Known contacts (never provisional profiles) whose ``email`` or ``phone`` is ``value``,
+        most recently updated first."""
+        ...
+
+
+class EventLog(Protocol):
+    """Each contact's events, at most once per event id."""
+
+    def insert(self, contact_key: str, event: Event) -> bool:
+        """Store the event; False (and nothing written) when this contact already has its id."""
+        ...
+
+    def remove(self, contact_key: str, event: Event) -> None: ...
+
+    def activity(self, contact_key: str, limit: int, cursor: str | None = None) -> tuple[list[Event], str | None]:
+        """Up to ``limit`` events newest first (by event time), and a cursor for the next page or None.
+        A cursor from another contact or not from this log is InvalidInput."""
+        ...
+
+    def move_all(self, from_key: str, to_key: str) -> int:
+        """Move every event of one contact to another (idempotent); returns how many moved."""
+        ...
+
+    def delete_all(self, contact_key: str) -> int: ...
+
+
+class OrderStore(Protocol):
+    """Orders keyed by ``externalOrderId`` with an optimistic version ``ver``."""
+
+    def load(self, order_id: str) -> Order | None: ...
+
+    def save(self, order: Order, old: Order | None) -> None:
+        """Write ``order`` if the stored version is still ``old``'s; sets ``order["ver"]``. Conflict otherwise."""
+        ...
+
+    def restore(self, old: Order | None, written: Order) -> None:
+        """Undo a ``save`` of ``written`` (whose contact update failed): back to ``old``, or gone."""
+        ...
+
+    def for_contact(self, contact_key: str) -> list[Order]: ...
+
+    def delete(self, order: Order) -> None: ...
+
+
+class KeyStore(Protocol):
+    """API keys by the SHA-256 digest of the plaintext (the plaintext is never stored)."""
+
+    def add_key(self, key: ApiKey) -> None: ...
+
+    def key(self, key_hash: str) -> ApiKey | None:
+        """The key with this digest; may be served from a short cache (revocations can take a moment)."""
+        ...
+
+    def all_keys(self) -> list[ApiKey]: ...
+
+    def revoke_key(self, key: ApiKey, at: str) -> None: ...
+
+
+class FieldStore(Protocol):
+    """Declared additional contact fields."""
+
+    def add_field(self, decl: FieldDeclaration) -> None:
+        """Declare a field once; Conflict when the name is taken."""
+        ...
+
+    def fields(self) -> dict[str, FieldDeclaration]: ...
+
+
+class ImportJobStore(Protocol):
+    """Contact import jobs and the outcome of each chunk, recorded once."""
+
+    def create_import(self, import_id: str, job: dict[str, Any]) -> None: ...
+
+    def import_job(self, import_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """The job (None if unknown) and its finished chunks, each with ``chunk``, ``ok`` and ``errors``."""
+        ...
+
+    def finish_chunk(self, import_id: str, chunk: int, result: dict[str, Any]) -> bool:
+        """Record a chunk's outcome once; False if it was already recorded."""
+        ...
+
+
+class Catalog(Protocol):
+    """Products and their price/stock history."""
+
+    def get(self, product_id: str) -> StoredProduct | None: ...
+
+    def get_many(self, product_ids: Iterable[str]) -> dict[str, StoredProduct]: ...
+
+    def history(self, product_id: str, version: int | None = None, limit: int | None = None) -> list[ProductChange]:
+        """Committed changes oldest first (the newest ``limit``); changes of versions past ``version`` never
+        happened and are not shown."""
+        ...
+
+    def save(
+        self, product: Product, old: StoredProduct | None, changes: list[ProductChange], now: datetime
+    ) -> StoredProduct:
+        """Write the product and its changes if the stored version is still ``old``'s; Conflict otherwise
+        (and no history is left behind)."""
+        ...
+
+    def save_many(self, rows: list[tuple[Product, StoredProduct | None, list[ProductChange]]], now: datetime) -> None:
+        """Bulk write; unconditional (the last writer wins)."""
+        ...
+
+
+class Publisher(Protocol):
+    """Queues messages for the consumers; each message travels on its kind's stream."""
+
+    def publish(self, messages: Sequence[QueueMessage]) -> None:
+        """Queue every message or raise Retryable (then some may have been queued: consumers dedupe)."""
+        ...
+
+
+class FeedDownloader(Protocol):
+    """Fetches a product feed by URL under the platform's network rules."""
+
+    def download(self, url: str, *, allow_private: bool = False) -> Download:
+        """The body, type and final URL; InvalidInput for a bad, private or failing URL, PayloadTooLarge."""
+        ...
+
+
+@dataclass
+class Ports:
+    """Everything a use case may touch, wired by the composition root (``chalicelib.deps``)."""
+
+    settings: Settings
+    clock: Clock
+    contacts: ContactStore
+    events: EventLog
+    orders: OrderStore
+    keys: KeyStore
+    fields: FieldStore
+    imports: ImportJobStore
+    catalog: Catalog
+    publisher: Publisher
+    downloader: FeedDownloader
+    changes: ContactChanges = field(default_factory=ContactChanges)

@@ -1,0 +1,1 @@
+"""Adapters to the world outside AWS (HTTP downloads; later: channel providers)."""
