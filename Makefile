@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 STAGE ?= dev
 PORT ?= 8000
 
-.PHONY: run test unit lint typecheck check bench package clean
+.PHONY: run test unit lint typecheck layers check bench package clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { echo "Python 3.11 is required (found: $(PYTHON))"; exit 1; }
@@ -33,7 +33,11 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-check: lint typecheck
+# import contracts in pyproject.toml ([tool.importlinter]): the layers' arrows point down only
+layers: $(STAMP)
+	$(BIN)/lint-imports --no-cache
+
+check: lint typecheck layers
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.ingest

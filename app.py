@@ -7,20 +7,31 @@ from typing import Any
 
 from chalice.app import Chalice, Rate, Response, SQSEvent
 
+from chalicelib import jobs, logs
 from chalicelib.api import contacts, docs, events, fields, products, tracking
 from chalicelib.api.http import error_response
-from chalicelib.deps import consumer, ports
 from chalicelib.errors import OrbitError
-from chalicelib.services import imports
-from chalicelib.services.maintenance import sweep_counters
 from chalicelib.settings import get_settings
 from chalicelib.web import routes as web
 
-app = Chalice(app_name="orbit")
+app = Chalice(app_name="orbit", configure_logs=False)  # chalicelib.logs owns the "orbit" logger
 app.log.setLevel(logging.INFO)
+logs.configure()
 app.experimental_feature_flags.update(["BLUEPRINTS"])
 for module in (contacts, events, fields, tracking, products, docs, web):
     app.register_blueprint(module.bp)
+
+
+@app.middleware("http")
+def correlate(event: Any, get_response: Any) -> Response:
+    """Every request runs under a correlation id (the client's ``X-Request-Id``, else API Gateway's request id,
+    else a new one), echoed in the response; the events it queues carry it to the consumer's logs."""
+    given = (event.headers or {}).get("x-request-id") or (event.context or {}).get("requestId")
+    request_id = given if isinstance(given, str) and 0 < len(given) <= 128 else logs.new_id()
+    with logs.correlated(request_id, path=event.path, method=event.method):
+        response: Response = get_response(event)
+    response.headers["X-Request-Id"] = request_id
+    return response
 
 
 @app.middleware("http")
@@ -51,26 +62,17 @@ def error_shape(event: Any, get_response: Any) -> Response:
 )
 def consume_events(event: SQSEvent) -> dict[str, Any]:
     """Apply queued events, orders and identity messages; report partial failures."""
-    failed = consumer(ports()).process(_records(event))
-    return _failures(failed)
+    return jobs.consume_events(event.to_dict()["Records"])
 
 
 # Import chunks run on their own queue, so a 3,000-row import never delays live events.
 @app.on_sqs_message(queue=get_settings().imports_queue, batch_size=5, name="consume_imports")
 def consume_imports(event: SQSEvent) -> dict[str, Any]:
     """Apply contact-import chunks (each recorded once); report partial failures."""
-    return _failures(imports.consume(ports(), _records(event)))
-
-
-def _records(event: SQSEvent) -> list[tuple[str, str]]:
-    return [(r["messageId"], r["body"]) for r in event.to_dict()["Records"]]
-
-
-def _failures(failed: list[str]) -> dict[str, Any]:
-    return {"batchItemFailures": [{"itemIdentifier": i} for i in failed]}
+    return jobs.consume_imports(event.to_dict()["Records"])
 
 
 @app.schedule(Rate(1, unit=Rate.HOURS), name="sweep_counters")
 def sweep(event: Any) -> dict[str, int]:
     """Prune daily counters that fell out of the rolling window on contacts that went quiet."""
-    return sweep_counters(ports())
+    return jobs.sweep()

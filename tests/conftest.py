@@ -104,11 +104,18 @@ class Api:
         url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
         handled = 0
         for _ in range(max_rounds):
-            out = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])
+            out = sqs.receive_message(
+                QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"], MessageAttributeNames=["All"]
+            )
             messages = out.get("Messages", [])
             if not messages:
                 return handled
-            event = {"Records": [sqs_record(m["Body"], m["MessageId"], m["ReceiptHandle"]) for m in messages]}
+            event = {
+                "Records": [
+                    sqs_record(m["Body"], m["MessageId"], m["ReceiptHandle"], m.get("MessageAttributes"))
+                    for m in messages
+                ]
+            }
             result = handler(event, None)
             failed = {f["itemIdentifier"] for f in result["batchItemFailures"]}
             for m in messages:
@@ -120,13 +127,19 @@ class Api:
         return handled
 
 
-def sqs_record(body: str, message_id: str | None = None, receipt: str = "r") -> dict[str, Any]:
+def sqs_record(
+    body: str, message_id: str | None = None, receipt: str = "r", attributes: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """An SQS record as Lambda delivers it (message attributes in Lambda's lower-camel shape)."""
     return {
         "messageId": message_id or str(uuid.uuid4()),
         "receiptHandle": receipt,
         "body": body,
         "attributes": {"ApproximateReceiveCount": "1"},
-        "messageAttributes": {},
+        "messageAttributes": {
+            name: {"stringValue": a.get("StringValue"), "dataType": a["DataType"]}
+            for name, a in (attributes or {}).items()
+        },
         "md5OfBody": "",
         "eventSource": "aws:sqs",
         "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:orbit-test-events",

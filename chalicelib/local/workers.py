@@ -53,6 +53,7 @@ class SqsPoller(threading.Thread):
                 MaxNumberOfMessages=min(self.source.batch_size - len(messages), 10),
                 WaitTimeSeconds=wait_seconds if not messages else 0,
                 AttributeNames=["All"],
+                MessageAttributeNames=["All"],
             )
             received = out.get("Messages", [])
             messages += received
@@ -95,7 +96,10 @@ class SqsPoller(threading.Thread):
             "receiptHandle": message["ReceiptHandle"],
             "body": message["Body"],
             "attributes": message.get("Attributes", {}),
-            "messageAttributes": message.get("MessageAttributes", {}),
+            "messageAttributes": {  # Lambda's shape: lower-camel keys
+                name: {"stringValue": a.get("StringValue"), "dataType": a["DataType"]}
+                for name, a in message.get("MessageAttributes", {}).items()
+            },
             "md5OfBody": message.get("MD5OfBody", ""),
             "eventSource": "aws:sqs",
             "eventSourceARN": self.arn,

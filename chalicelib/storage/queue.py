@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from chalicelib import logs
 from chalicelib.errors import Retryable
 from chalicelib.messages import QueueMessage, Stream
 from chalicelib.storage.dynamo import METER, Meter, backoff
@@ -56,6 +57,10 @@ class SqsQueue:
         entries: list[SendMessageBatchRequestEntryTypeDef] = [
             {"Id": str(i), "MessageBody": b} for i, b in enumerate(bodies)
         ]
+        correlation = logs.correlation_id()
+        if correlation:  # the request that queued these, for the consumer's logs
+            for entry in entries:
+                entry["MessageAttributes"] = {logs.CORRELATION_ID: {"DataType": "String", "StringValue": correlation}}
         for attempt in range(SEND_ATTEMPTS):
             if attempt and self.sleep is not None:
                 self.sleep(backoff(attempt))

@@ -57,6 +57,8 @@ class Consumer:
                 continue
             if change is not None:
                 changed += 1
+                # record ids, never the key: a provisional profile's key holds an email or phone
+                log.info("contact written", extra={"records": work.record_ids, "new_events": len(change.events)})
                 self.ports.changes.announce(change)
         log.info(
             "batch applied",
