@@ -13,6 +13,7 @@ import boto3
 from botocore.config import Config
 
 if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_sqs import SQSClient
 
@@ -35,12 +36,17 @@ def sqs() -> SQSClient:
 
 
 @cache
+def cloudformation() -> CloudFormationClient:
+    return session().client("cloudformation", config=_CONFIG)
+
+
+@cache
 def client(service: str) -> Any:
-    """Any other client (cloudformation, stepfunctions...), cached per service name."""
+    """A separate client for any service, cached per name (benchmarks use it for baselines)."""
     return session().client(service, config=_CONFIG)  # type: ignore[call-overload]
 
 
 def reset_clients() -> None:
     """Forget every cached client (tests switch endpoints between fixtures)."""
-    for fn in (session, dynamodb, sqs, client):
+    for fn in (session, dynamodb, sqs, cloudformation, client):
         fn.cache_clear()

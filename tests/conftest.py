@@ -52,7 +52,7 @@ def stores(clock: FixedClock) -> Iterator[Ports]:
     """A fresh moto account with the stage's resources, and the ports wired to it."""
     with mock_aws():
         deps.reset()
-        os.environ.update(provision(aws.client("cloudformation"), "test"))
+        os.environ.update(provision(aws.cloudformation(), "test"))
         built = deps.build(deps.get_settings(), clock)
         deps.pin(built)
         yield built

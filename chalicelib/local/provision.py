@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudformation import CloudFormationClient
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "infra" / "resources.json"
 OUTPUT_ENV = {
@@ -22,7 +25,7 @@ OUTPUT_ENV = {
 }
 
 
-def provision(cloudformation: Any, stage: str) -> dict[str, str]:
+def provision(cloudformation: CloudFormationClient, stage: str) -> dict[str, str]:
     """Create (or reuse) the stage's stack; return the environment variables naming its resources."""
     stack = f"orbit-{stage}-resources"
     existing = {

@@ -10,10 +10,14 @@ import logging
 import threading
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Chalice, Rate, ScheduledEventConfig, SQSEventConfig
 from chalice.local import LambdaContext
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import MessageTypeDef
 
 log = logging.getLogger("orbit.local")
 
@@ -25,7 +29,7 @@ def _context(name: str) -> LambdaContext:
 class SqsPoller(threading.Thread):
     """Long-polls one queue into one ``on_sqs_message`` handler."""
 
-    def __init__(self, app: Chalice, source: SQSEventConfig, sqs: Any, region: str) -> None:
+    def __init__(self, app: Chalice, source: SQSEventConfig, sqs: SQSClient, region: str) -> None:
         super().__init__(name=f"poll-{source.name}", daemon=True)
         self.handler = app.handler_map[source.name]
         self.source = source
@@ -33,6 +37,8 @@ class SqsPoller(threading.Thread):
         self.region = region
         self.stopping = threading.Event()
         self.idle = threading.Event()
+        if not source.queue:
+            raise ValueError(f"{source.name} names its queue by ARN; the local runtime needs a queue name")
         self.url = sqs.get_queue_url(QueueName=source.queue)["QueueUrl"]
         self.arn = sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
@@ -44,9 +50,9 @@ class SqsPoller(threading.Thread):
                 log.exception("poller %s failed; retrying", self.source.name)
                 time.sleep(1)
 
-    def _receive(self, wait_seconds: int) -> list[dict[str, Any]]:
+    def _receive(self, wait_seconds: int) -> list[MessageTypeDef]:
         """Gather up to the handler's batch size (SQS returns at most 10 per receive)."""
-        messages: list[dict[str, Any]] = []
+        messages: list[MessageTypeDef] = []
         while len(messages) < self.source.batch_size:
             out = self.sqs.receive_message(
                 QueueUrl=self.url,
@@ -90,7 +96,7 @@ class SqsPoller(threading.Thread):
                 )
         return len(messages)
 
-    def _record(self, message: dict[str, Any]) -> dict[str, Any]:
+    def _record(self, message: MessageTypeDef) -> dict[str, Any]:
         return {
             "messageId": message["MessageId"],
             "receiptHandle": message["ReceiptHandle"],
