@@ -17,7 +17,7 @@ from bench.common import chunks, compact, event_in, interleaved_stream, rate, ti
 from bench.config import EVENTS_PER_REQUEST, HTTP_REQUESTS_PER_ROUND, ROUNDS
 from bench.metering import TimedCalls
 from chalicelib import aws
-from chalicelib.deps import stores
+from chalicelib.deps import ports
 from chalicelib.events.models import Event, Identity
 from chalicelib.messages import EventMsg, dump
 from chalicelib.storage.dynamo import METER
@@ -83,7 +83,7 @@ def _http_round(rng: random.Random, now: datetime) -> list[tuple[bytes, list[str
 def bench_http(runtime: Any) -> HttpResult:
 
     sqs = aws.client("sqs")  # the baseline's own client; Orbit's handler uses aws.sqs()
-    url = sqs.get_queue_url(QueueName=stores().settings.events_queue)["QueueUrl"]
+    url = sqs.get_queue_url(QueueName=ports().settings.events_queue)["QueueUrl"]
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {runtime.api_key}"}
     conn = http.client.HTTPConnection("127.0.0.1", runtime.port, timeout=60)
     rng = random.Random(7)
@@ -129,7 +129,8 @@ def bench_http(runtime: Any) -> HttpResult:
 
     _purge(sqs, url)
     paired(_http_round(rng, now), check=True)  # warm-up
-    queue = stores().queue  # the handler's own queue adapter (same process): time its SQS calls
+    # the handler's own queue adapter (same process): time its SQS calls
+    queue = ports().publisher.queues["events"]  # type: ignore[attr-defined]
     sends = TimedCalls(queue.client, "send_message_batch")
     queue.client = sends
     METER.reset()
