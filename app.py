@@ -9,8 +9,7 @@ from chalice.app import Chalice, Rate, Response, SQSEvent
 
 from chalicelib import jobs, logs
 from chalicelib.api import contacts, docs, events, fields, products, tracking
-from chalicelib.api.http import error_response
-from chalicelib.errors import OrbitError
+from chalicelib.api.middleware import error_shape
 from chalicelib.settings import get_settings
 from chalicelib.web import routes as web
 
@@ -34,25 +33,8 @@ def correlate(event: Any, get_response: Any) -> Response:
     return response
 
 
-@app.middleware("http")
-def error_shape(event: Any, get_response: Any) -> Response:
-    """Every error leaves in one JSON shape, including Chalice's own and unexpected ones."""
-    try:
-        response: Response = get_response(event)
-    except OrbitError as exc:
-        return error_response(exc)
-    except Exception:
-        app.log.exception("unhandled error")
-        return error_response(OrbitError("Something went wrong on our side"))
-    body = response.body
-    if response.status_code >= 400 and isinstance(body, dict) and "Code" in body and "Message" in body:
-        code = str(body["Code"])
-        return Response(
-            body={"error": {"code": code, "message": str(body["Message"]), "details": []}},
-            status_code=response.status_code,
-            headers=response.headers,
-        )
-    return response
+# Every error leaves in one JSON shape, including Chalice's own and unexpected ones.
+app.register_middleware(error_shape, "http")
 
 
 # Batches of up to 100 gathered over up to 2 s: a visitor's burst of events lands in one batch, so

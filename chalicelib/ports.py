@@ -49,7 +49,7 @@ class ContactStore(Protocol):
 
     def find(self, attr: str, value: str) -> list[ContactRecord]:
         """Known contacts (never provisional profiles) whose ``email`` or ``phone`` is ``value``,
-        most recently updated first."""
+        most recently updated first (on AWS from an eventually consistent index)."""
         ...
 
 
@@ -98,7 +98,8 @@ class KeyStore(Protocol):
     def add_key(self, key: ApiKey) -> None: ...
 
     def key(self, key_hash: str) -> ApiKey | None:
-        """The key with this digest; may be served from a short cache (revocations can take a moment)."""
+        """The key with this digest; may be served from a short cache (a key created or revoked elsewhere can
+        take that long to be seen)."""
         ...
 
     def all_keys(self) -> list[ApiKey]: ...

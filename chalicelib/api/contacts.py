@@ -61,6 +61,8 @@ class Deleted(BaseModel):
     tag=TAG,
     body=ContactIn,
     response=ContactCard,
+    status=201,
+    also=(200,),
     summary="Create (201) or partially update (200) a contact by its immutable External ID",
 )
 def put_contact(call: Call) -> Response:

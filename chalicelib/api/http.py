@@ -30,7 +30,12 @@ from chalicelib.services.keys import find_key
 log = logging.getLogger("orbit.http")
 Auth = Literal["secret", "site", "none"]
 MAX_BODY_BYTES = 6 * 1024 * 1024
+# Arrays and objects nest at most this deep in a JSON body. DynamoDB stores maps and lists at most 32
+# levels deep and pydantic refuses to serialize far less than the ~1,000 levels json.loads reaches
+# before a RecursionError, so anything deeper could only end in a 500; it is a 400 at the door instead.
+MAX_JSON_DEPTH = 32
 JSON_TYPES = ("application/json",)
+BODY_METHODS = ("POST", "PUT", "PATCH")
 Headers = dict[str, str | list[str]]
 
 
@@ -48,6 +53,16 @@ class RouteSpec:
     content_types: tuple[str, ...] = JSON_TYPES
     raw_response: str | None = None  # media type of a non-JSON response
     cors: bool = False
+    also: tuple[int, ...] = ()  # further success statuses, e.g. 200 on a PUT that answers 201 when it creates
+
+    @property
+    def statuses(self) -> tuple[int, ...]:
+        """Every success status the route answers, the declared ``status`` first."""
+        return (self.status, *(s for s in self.also if s != self.status))
+
+    @property
+    def takes_body(self) -> bool:
+        return self.body is not None or self.method in BODY_METHODS
 
 
 ROUTES: list[RouteSpec] = []
@@ -105,9 +120,38 @@ def read_body(request: Request, spec: RouteSpec) -> Any:
     if not raw:
         raise InvalidInput("The request body is empty", [ErrorDetail("$", "a JSON body is required")])
     try:
-        return json.loads(raw)
+        value = json.loads(raw)
+    except RecursionError:
+        raise too_deep() from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidInput("The request body is not valid JSON", [ErrorDetail("$", str(exc))]) from exc
+    if _nests_deeper(value, MAX_JSON_DEPTH):
+        raise too_deep()
+    return value
+
+
+def too_deep() -> InvalidInput:
+    return InvalidInput(
+        "The request body is nested too deeply",
+        [ErrorDetail("$", f"arrays and objects may nest at most {MAX_JSON_DEPTH} levels deep")],
+    )
+
+
+def _nests_deeper(value: Any, limit: int) -> bool:
+    """Whether arrays and objects in ``value`` nest more than ``limit`` levels deep (no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if level > limit:
+            return True
+        stack.extend((child, level + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def authenticate(request: Request, spec: RouteSpec, body: Any) -> ApiKey | None:
@@ -172,7 +216,11 @@ def api_route(
     content_types: tuple[str, ...] = JSON_TYPES,
     raw_response: str | None = None,
     cors: bool = False,
+    also: tuple[int, ...] = (),
 ) -> Callable[[Callable[[Call], Any]], Callable[[Call], Any]]:
+    """Declare a route. ``status`` is its success status; ``also`` lists any further ones (a PUT that
+    answers 201 when it creates and 200 when it updates declares ``status=201, also=(200,)``), so the
+    OpenAPI document lists every status the route answers."""
     spec = RouteSpec(
         path,
         method,
@@ -186,6 +234,7 @@ def api_route(
         content_types,
         raw_response,
         cors,
+        also,
     )
     ROUTES.append(spec)
 
@@ -204,7 +253,7 @@ def api_route(
                     # browser client sees a 4xx and drops the batch instead of retrying
                     headers = {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
                 key = authenticate(request, spec, None) if spec.auth == "secret" else None
-                parsed = read_body(request, spec) if method in ("POST", "PUT", "PATCH") else None
+                parsed = read_body(request, spec) if method in BODY_METHODS else None
                 if spec.auth == "site":
                     key = authenticate(request, spec, parsed)
                 if cors:
@@ -218,6 +267,10 @@ def api_route(
                         )
                 result = handler(Call(request, params, parsed, key, origin))
                 return _to_response(result, spec, headers)
+            except RecursionError:
+                # input nested too deeply for some parser past the body's (a line of a JSON-lines feed)
+                log.warning("%s %s: input nested too deeply", method, path)
+                return error_response(too_deep(), headers)
             except OrbitError as exc:
                 if exc.status >= 500:
                     log.error("%s %s failed: %s", method, path, exc.message)

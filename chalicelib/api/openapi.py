@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from chalicelib.api.http import ROUTES, RouteSpec
+from chalicelib.api.http import MAX_BODY_BYTES, MAX_JSON_DEPTH, ROUTES, RouteSpec
 
 ERROR_SCHEMA = {
     "type": "object",
@@ -48,6 +48,65 @@ SECURITY_SCHEMES = {
 }
 
 
+ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+SUCCESS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No content"}
+
+
+def error_statuses(spec: RouteSpec) -> dict[int, str]:
+    """Every error status the route can answer, with what it means, from what the route declares (its
+    body, query, path parameters, key and success statuses) and what ``api_route`` checks for it."""
+    names = re.findall(r"{(\w+)}", spec.path)
+    errors: dict[int, str] = {}
+    if spec.takes_body or spec.query or (names and spec.auth != "none"):
+        bad_body = (
+            f"a body that is not JSON or nests deeper than {MAX_JSON_DEPTH} levels, or " if spec.takes_body else ""
+        )
+        errors[400] = (
+            f"Invalid input (`invalid_input`): {bad_body}values (path, query or body) that fail validation; "
+            "`details` names each"
+        )
+    if spec.auth != "none":
+        errors[401] = "No valid key (`unauthorized`)"
+        errors[403] = (
+            "A site key on the server API (`forbidden`)"
+            if spec.auth == "secret"
+            else "A secret key on the tracking API, or an `Origin` this site key does not allow (`forbidden`)"
+        )
+    if names:
+        errors[404] = f"No such {', '.join(names)} (`not_found`)"
+    errors[405] = "The path does not serve this method (`method_not_allowed`); `Allow` lists those it does"
+    if 201 in spec.statuses:  # creating is a conditional write: the record exists, or changed meanwhile
+        errors[409] = "Already exists, or changed concurrently (`conflict`); retry an update"
+    if spec.takes_body:
+        errors[413] = f"The body is larger than {MAX_BODY_BYTES} bytes (`payload_too_large`)"
+        errors[415] = f"Content-Type is not {' or '.join(spec.content_types)} (`unsupported_media_type`)"
+    errors[500] = "An unexpected error (`internal_error`)"
+    if spec.auth != "none":  # every keyed call reads the key from DynamoDB; many also write or queue
+        errors[503] = "AWS was busy or unreachable (`retryable`); retry the request"
+    return errors
+
+
+def _responses(spec: RouteSpec) -> dict[str, Any]:
+    responses: dict[str, Any] = {}
+    for status in spec.statuses:
+        if spec.response is not None:
+            content: dict[str, Any] = {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{spec.response.__name__}"}}
+            }
+        else:
+            content = {spec.raw_response or "application/json": {}}
+        updated = status == 200 and 201 in spec.statuses
+        description = "Updated" if updated else SUCCESS.get(status, "Success")
+        responses[str(status)] = {"description": description, "content": content}
+    for status, description in error_statuses(spec).items():
+        responses[str(status)] = {"description": description, "content": ERROR_CONTENT}
+        if status == 405:
+            responses[str(status)]["headers"] = {
+                "Allow": {"description": "The methods the path serves", "schema": {"type": "string"}}
+            }
+    return responses
+
+
 def _models() -> list[type[BaseModel]]:
     seen: dict[str, type[BaseModel]] = {}
     for spec in ROUTES:
@@ -71,23 +130,8 @@ def _operation(spec: RouteSpec) -> dict[str, Any]:
         "tags": [spec.tag],
         "operationId": f"{spec.method.lower()}_{re.sub(r'[^a-zA-Z0-9]+', '_', spec.path).strip('_')}",
         "parameters": params,
-        "responses": {
-            "4XX": {
-                "description": "Client error",
-                "content": {"application/json": {"schema": {"$ref": ref.format("Error")}}},
-            }
-        },
+        "responses": _responses(spec),
     }
-    if spec.response is not None:
-        op["responses"][str(spec.status)] = {
-            "description": "Success",
-            "content": {"application/json": {"schema": {"$ref": ref.format(spec.response.__name__)}}},
-        }
-    else:
-        op["responses"][str(spec.status)] = {
-            "description": "Success",
-            "content": {spec.raw_response or "application/json": {}},
-        }
     if spec.body is not None:
         op["requestBody"] = {
             "required": True,
@@ -151,6 +195,11 @@ def docs_page(doc: dict[str, Any]) -> str:
                 f"<div class='op'><span class='m'>{method.upper()}</span><code>{html.escape(path)}</code>"
                 f"<p>{html.escape(op['summary'])} <small>(auth: {auth})</small></p>"
             )
+            answers = ", ".join(
+                f"<span title='{html.escape(r['description'])}'>{status}</span>"
+                for status, r in op["responses"].items()
+            )
+            parts.append(f"<div><small>answers: {answers}</small></div>")
             for param in op["parameters"]:
                 text = html.escape(param.get("description", ""))
                 parts.append(f"<div><code>{param['name']}</code> ({param['in']}) {text}</div>")

@@ -92,6 +92,8 @@ def _fields(stored: StoredProduct) -> dict[str, Any]:
     tag=TAG,
     body=ProductIn,
     response=ProductSaved,
+    status=201,
+    also=(200,),
     summary="Create (201) or replace (200) a product; price and stock changes are recorded as history",
 )
 def put_product(call: Call) -> Response:

@@ -190,6 +190,9 @@ def _jsonl_rows(text: str) -> Iterator[tuple[int, dict[str, Any] | None, list[di
         except json.JSONDecodeError as exc:
             yield line_no, None, [{"path": "$", "message": f"is not valid JSON: {exc.msg}"}]
             continue
+        except RecursionError:
+            yield line_no, None, [{"path": "$", "message": "nests too deeply"}]
+            continue
         if not isinstance(value, dict):
             yield line_no, None, [{"path": "$", "message": "must be a JSON object"}]
             continue

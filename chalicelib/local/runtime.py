@@ -82,7 +82,7 @@ class LocalRuntime:
 
         self._start_aws()
         deps.reset()
-        os.environ.update(provision(aws.client("cloudformation"), self.stage))
+        os.environ.update(provision(aws.cloudformation(), self.stage))
         os.environ["ORBIT_TIME_SCALE"] = str(self.time_scale)
         os.environ["ORBIT_DEMO_SITE_KEY"] = self.site_key
         deps.reset()
@@ -160,16 +160,27 @@ class LocalRuntime:
 
 
 def _handler_class() -> Any:
-    """Chalice's local request handler, answering unknown routes with Orbit's 404 error shape.
+    """Chalice's local request handler, answering every error in Orbit's error shape.
 
-    (API Gateway's own answer is a 403 "Missing Authentication Token"; the packaged template maps
-    it to the same 404 with a gateway response.)
+    * An unknown route is a 404 ``not_found``. (API Gateway's own answer is a 403 "Missing
+      Authentication Token"; the packaged template maps it to the same 404 with a gateway response.)
+    * Any HTTP method goes to the app, which answers 405 ``method_not_allowed`` with ``Allow`` for
+      one the path does not serve. http.server dispatches a request to ``do_<METHOD>`` and answers
+      501 with an HTML page when there is none; Chalice's handler defines only the seven methods API
+      Gateway routes, so TRACE, CONNECT or an invented verb would get that page.
+    * http.server's own refusals (a header line over 64 KB, a malformed request line) use the shape too.
     """
     import json
+    from http import HTTPStatus
 
     from chalice.local import ChaliceRequestHandler, LocalGatewayException
 
     class Handler(ChaliceRequestHandler):
+        def __getattr__(self, name: str) -> Any:
+            if name.startswith("do_"):  # a method Chalice's handler has no do_<METHOD> for
+                return self._generic_handle
+            raise AttributeError(name)
+
         def _send_error_response(self, error: LocalGatewayException) -> None:
             raw = error.body or b""
             if error.CODE == 403 and (b"Missing Authentication Token" in raw or b"Credential" in raw):
@@ -177,6 +188,22 @@ def _handler_class() -> Any:
                 self._send_http_response(404, {"Content-Type": "application/json"}, json.dumps(body))
                 return
             super()._send_error_response(error)
+
+        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+            """http.server's own error replies, in the error shape instead of an HTML page."""
+            self.log_error("code %d, message %s", code, message)
+            phrase = HTTPStatus(code).phrase
+            error_code = "invalid_input" if code == 400 else HTTPStatus(code).name.lower()
+            shaped = {"error": {"code": error_code, "message": message or phrase, "details": []}}
+            body = json.dumps(shaped).encode()
+            self.send_response(code, phrase)
+            self.send_header("Connection", "close")
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+            self.close_connection = True  # the request was not read to its end
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
             log.debug(format, *args)

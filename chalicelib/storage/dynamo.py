@@ -148,6 +148,8 @@ def translate(exc: Exception) -> OrbitError:
         message = exc.response.get("Error", {}).get("Message", code)
         if code == "ConditionalCheckFailedException":
             return Conflict("The item changed or already exists")
+        if code == "TransactionCanceledException" and "ConditionalCheckFailed" in message:
+            return Conflict("The item changed or already exists")
         if code in _RETRYABLE:
             return Retryable(f"DynamoDB is busy: {code}")
         return Permanent(f"DynamoDB rejected the request: {code}: {message}")
@@ -228,10 +230,34 @@ class Table:
         }
         self._write("dynamodb.PutItem", self.client.put_item, kwargs, units, units * self.index_copies)
 
-    def delete(self, key: Item, old_size: int = 0, condition: str | None = None) -> None:
+    def transact_put(self, puts: list[tuple[Item, str | None, dict[str, Any] | None]]) -> None:
+        """Put every ``(item, condition, values)`` or none (TransactWriteItems, up to 100; billed twice)."""
+        raw = [serialize(item) for item, _, _ in puts]
+        actions: list[dict[str, Any]] = []
+        for item, (_, condition, values) in zip(raw, puts, strict=True):
+            put: dict[str, Any] = {"TableName": self.name, "Item": item}
+            if condition:
+                put["ConditionExpression"] = condition
+            if values:
+                put["ExpressionAttributeValues"] = serialize(values)
+            actions.append({"Put": put})
+        units = 2 * sum(write_units(item_size(item)) for item in raw)
+        self._write(
+            "dynamodb.TransactWriteItems",
+            self.client.transact_write_items,
+            {"TransactItems": actions},
+            units,
+            units * self.index_copies,
+        )
+
+    def delete(
+        self, key: Item, old_size: int = 0, condition: str | None = None, values: dict[str, Any] | None = None
+    ) -> None:
         kwargs: dict[str, Any] = {"TableName": self.name, "Key": serialize(key)}
         if condition:
             kwargs["ConditionExpression"] = condition
+        if values:
+            kwargs["ExpressionAttributeValues"] = serialize(values)
         units = write_units(old_size)
         self._write("dynamodb.DeleteItem", self.client.delete_item, kwargs, units, units * self.index_copies)
 
@@ -253,7 +279,9 @@ class Table:
         }
         if index:
             kwargs["IndexName"] = index
-        if limit:
+        if limit is not None:
+            if limit < 1:
+                return [], None
             kwargs["Limit"] = limit
         if start:
             kwargs["ExclusiveStartKey"] = serialize(start)

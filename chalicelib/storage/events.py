@@ -82,9 +82,7 @@ class DynamoEventStore:
         size = item_size(serialize(_to_item(contact_key, event, self.retention_days)))
         self.table.delete({"pk": contact_key, "sk": event.eventId}, size)
 
-    def activity(
-        self, contact_key: str, limit: int, cursor: str | None = None, event_type: str | None = None
-    ) -> tuple[list[Event], str | None]:
+    def activity(self, contact_key: str, limit: int, cursor: str | None = None) -> tuple[list[Event], str | None]:
         start = decode_cursor(cursor)
         if start is not None and start["pk"] != contact_key:
             raise InvalidInput("cursor belongs to another contact")

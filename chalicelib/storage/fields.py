@@ -26,11 +26,11 @@ class DynamoFieldStore:
 
     def fields(self) -> dict[str, FieldDeclaration]:
         if self._cache and time.monotonic() - self._cache[0] < self.cache_seconds:
-            return self._cache[1]
+            return dict(self._cache[1])
         items = self.table.query_all("pk = :k", {":k": "field"})
         declared = {
             i["sk"]: FieldDeclaration.model_validate({k: v for k, v in i.items() if k not in ("pk", "sk")})
             for i in items
         }
         self._cache = (time.monotonic(), declared)
-        return declared
+        return dict(declared)

@@ -29,8 +29,8 @@ class DynamoOrderStore:
     def restore(self, old: dict[str, Any] | None, written: dict[str, Any]) -> None:
         """Undo a save whose contact update failed, so a retry applies it again."""
         size = item_size(serialize(written))
-        if old is None:
-            self.table.delete({"pk": written["pk"]}, size)
+        if old is None:  # only if nobody has written it since
+            self.table.delete({"pk": written["pk"]}, size, "ver = :v", {":v": written["ver"]})
         else:
             self.table.replace(old, size, "ver = :v", {":v": written["ver"]})
 

@@ -8,16 +8,19 @@ Items (``pk`` = product id):
   ``created``, ``price_changed`` or ``stock_changed``), with ``ver`` = the product version it belongs to and a
   TTL attribute ``x`` (epoch seconds, ``HISTORY_DAYS`` after the change).
 
-History items are written *before* the product they describe. A history item whose version is newer than the
-stored product is a write that never completed (a crash or a lost race between the two writes) and is not
-shown; a retried write produces the same (version, kind) again, and the newest copy wins. So the history a
-reader sees never names a change the product did not make, without needing transactions.
+A single upsert writes the product and its history items in one transaction (guarded by the version), so a
+lost race or a crash leaves no history behind. A feed import (``save_many``) writes history items *before* the
+products with batch writes, to stay cheap: a history item whose version is newer than the stored product is a
+write that never completed and is not shown; a retried import produces the same (version, kind) again, and the
+newest copy wins. (An import that crashed between the two writes and is never retried can leave items that a
+later save of the same version would surface; retry failed imports.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from chalicelib.catalog.history import ProductChange
 from chalicelib.catalog.models import Product, StoredProduct
@@ -109,23 +112,22 @@ class DynamoProductStore:
     def save(
         self, product: Product, old: StoredProduct | None, changes: list[ProductChange], now: datetime
     ) -> StoredProduct:
-        """Write history then the product, if the stored version is still ``old``'s (else Conflict; the
-        history just written is removed again)."""
+        """Write the product and its history in one transaction, if the stored version is still ``old``'s
+        (else Conflict, and nothing is written: no history of a write that lost a race or crashed)."""
         version = old.version + 1 if old else 1
         created = old.created_at if old else iso(now)
         item = product_item(product, version, created, iso(now))
         history = [history_item(c, version) for c in changes]
+        if old is None:
+            guarded: tuple[Item, str | None, dict[str, Any] | None] = (item, "attribute_not_exists(pk)", None)
+        else:
+            guarded = (item, "ver = :v", {":v": old.version})
         if history:
-            self.table.batch_put(history)
-        try:
-            if old is None:
-                self.table.put(item, "attribute_not_exists(pk)")
-            else:
-                self.table.replace(item, old.size, "ver = :v", {":v": old.version})
-        except Exception:
-            if history:
-                self.table.batch_delete([{"pk": h["pk"], "sk": h["sk"]} for h in history])
-            raise
+            self.table.transact_put([guarded, *((h, None, None) for h in history)])
+        elif old is None:
+            self.table.put(item, "attribute_not_exists(pk)")
+        else:
+            self.table.replace(item, old.size, "ver = :v", {":v": old.version})
         return _stored(item)
 
     def save_many(self, rows: list[tuple[Product, StoredProduct | None, list[ProductChange]]], now: datetime) -> None:

@@ -1,0 +1,53 @@
+"""In-memory fakes of every port (``chalicelib.ports``), and ``fake_ports`` wiring them all.
+
+They keep the contracts the DynamoDB/SQS/HTTP adapters keep (``tests/contract`` runs one suite against
+both), so use cases can be tested without moto: ``ports = fake_ports(); Consumer(ports).process(...)``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from chalicelib.clock import Clock, FixedClock
+from chalicelib.ports import Ports
+from chalicelib.settings import Settings
+from tests.fakes.catalog import FakeCatalog
+from tests.fakes.contacts import FakeContactStore
+from tests.fakes.downloader import FakeDownloader
+from tests.fakes.events import FakeEventLog
+from tests.fakes.meta import FakeFieldStore, FakeImportJobStore, FakeKeyStore
+from tests.fakes.orders import FakeOrderStore
+from tests.fakes.publisher import FakePublisher
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+__all__ = [
+    "NOW",
+    "FakeCatalog",
+    "FakeContactStore",
+    "FakeDownloader",
+    "FakeEventLog",
+    "FakeFieldStore",
+    "FakeImportJobStore",
+    "FakeKeyStore",
+    "FakeOrderStore",
+    "FakePublisher",
+    "fake_ports",
+]
+
+
+def fake_ports(clock: Clock | None = None, settings: Settings | None = None) -> Ports:
+    """Every port served in memory: default ``Settings()`` and a ``FixedClock`` at ``NOW`` unless given."""
+    return Ports(
+        settings=settings or Settings(),
+        clock=clock or FixedClock(NOW),
+        contacts=FakeContactStore(),
+        events=FakeEventLog(),
+        orders=FakeOrderStore(),
+        keys=FakeKeyStore(),
+        fields=FakeFieldStore(),
+        imports=FakeImportJobStore(),
+        catalog=FakeCatalog(),
+        publisher=FakePublisher(),
+        downloader=FakeDownloader(),
+    )

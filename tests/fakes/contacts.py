@@ -1,0 +1,94 @@
+"""In-memory ``ContactStore``: contacts, provisional profiles and alias links with optimistic versions."""
+
+from __future__ import annotations
+
+import json
+import threading
+import zlib
+from collections.abc import Iterator
+
+from chalicelib.contacts.models import STANDARD_FIELDS
+from chalicelib.contacts.record import KIND_CONTACT, ContactRecord
+from chalicelib.errors import Conflict, Permanent
+from chalicelib.ports import ContactStore
+from tests.fakes.items import stored_value
+
+FINDABLE = ("email", "phone")
+
+
+def stored_record(rec: ContactRecord) -> ContactRecord:
+    """A fresh copy of ``rec`` as the DynamoDB adapter would load it back: only the standard profile
+    attributes, empty collections for absent ones, DynamoDB's number and collection types."""
+    profile = {a: stored_value(rec.profile[a]) for a in STANDARD_FIELDS if rec.profile.get(a) is not None}
+    copy = ContactRecord(
+        key=rec.key,
+        kind=rec.kind,
+        profile=profile,
+        fields=stored_value(rec.fields) or {},
+        channels=stored_value(rec.channels) or [],
+        aggs=stored_value(rec.aggs) or {},
+        merged=stored_value(rec.merged) or [],
+        merged_into=rec.merged_into,
+        version=rec.version,
+        created_at=rec.created_at,
+        updated_at=rec.updated_at,
+    )
+    copy.stored_size = _size(copy)
+    return copy
+
+
+def _size(rec: ContactRecord) -> int:
+    """Roughly the bytes of the stored item (the adapter meters write units from it)."""
+    parts = [rec.key, rec.kind, rec.profile, rec.fields, rec.channels, rec.aggs, rec.merged]
+    return len(json.dumps(parts, default=str))
+
+
+class FakeContactStore:
+    """Records by key; ``save`` is a compare-and-set on the version, like the adapter's conditional put."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, ContactRecord] = {}
+        self._lock = threading.RLock()
+
+    def load(self, key: str) -> ContactRecord | None:
+        rec = self.records.get(key)
+        return stored_record(rec) if rec is not None else None
+
+    def load_many(self, keys: list[str]) -> dict[str, ContactRecord]:
+        return {k: stored_record(self.records[k]) for k in dict.fromkeys(keys) if k in self.records}
+
+    def save(self, rec: ContactRecord, old: ContactRecord | None) -> None:
+        expected = old.version if old else 0
+        rec.version = expected + 1
+        with self._lock:
+            current = self.records.get(rec.key)
+            if (current is not None) if expected == 0 else (current is None or current.version != expected):
+                raise Conflict("The item changed or already exists")
+            stored = stored_record(rec)
+            self.records[rec.key] = stored
+        rec.stored_size = stored.stored_size
+
+    def delete(self, rec: ContactRecord) -> None:
+        with self._lock:
+            self.records.pop(rec.key, None)
+
+    def scan(self, segment: int = 0, total_segments: int = 1) -> Iterator[ContactRecord]:
+        if not 1 <= total_segments <= 1_000_000 or not 0 <= segment < total_segments:
+            raise Permanent(f"segment {segment} of {total_segments} is not a scan segment")
+        with self._lock:
+            mine = [r for k, r in self.records.items() if zlib.crc32(k.encode()) % total_segments == segment]
+        return (stored_record(r) for r in mine)
+
+    def find(self, attr: str, value: str) -> list[ContactRecord]:
+        if attr not in FINDABLE:
+            raise KeyError(attr)
+        with self._lock:
+            found = [
+                stored_record(r)
+                for r in self.records.values()
+                if r.kind == KIND_CONTACT and r.profile.get(attr) == value
+            ]
+        return sorted(found, key=lambda r: r.updated_at, reverse=True)
+
+
+_: ContactStore = FakeContactStore()
