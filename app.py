@@ -14,6 +14,7 @@ from chalicelib.settings import get_settings
 from chalicelib.web import routes as web
 
 app = Chalice(app_name="orbit", configure_logs=False)  # chalicelib.logs owns the "orbit" logger
+app.api.binary_types += ["application/*", "text/*"]  # bodies pass API Gateway byte for byte (gzip)
 app.log.setLevel(logging.INFO)
 logs.configure()
 app.experimental_feature_flags.update(["BLUEPRINTS"])

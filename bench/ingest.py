@@ -1,20 +1,29 @@
-"""``make bench``: ingestion throughput and cost per event, each beside a raw boto3 baseline.
+"""``make bench``: cold start, ingestion throughput and cost per event, and sustained load, each beside a
+baseline measured in the same run.
 
-Two phases, both against one in-process moto server started by the real local runtime:
+Usage: python -m bench.ingest [cold_start] [sdk] [ingest] [sustained]   (no argument: all four, in this order;
+BENCH_QUICK=1 shrinks the cold start and sustained-load runs; sizes in ``bench.config``)
 
-0. The orbit.js snippet's gzipped size (``bench.sdk_size``).
-1. HTTP (``bench.http_phase``): ``POST /v1/events`` (100 events per request) through the runtime's
-   HTTP server into SQS, vs. raw ``send_message_batch`` of the same message bodies in batches of ten.
-2. Consumer (``bench.consumer_phase``): ``Consumer(stores).process`` over batches of SQS records as large as
-   the deployed event source's
-   (interleaved browsing sessions, so a batch holds several events per contact), vs. raw boto3 minimal
-   writes: one conditional PutItem per event plus one UpdateItem per contact per batch. Then the same
-   records are redelivered: nothing may change.
+* Cold start (``bench.cold_start``): ``import app`` vs. ``import chalice, boto3, pydantic`` in fresh
+  interpreters. Runs first, while nothing else runs on the machine.
+* sdk: the orbit.js snippet's gzipped size (``bench.sdk_size``).
+* Ingest: two phases, both against one in-process moto server started by the real local runtime.
 
-Cost comes from ``chalicelib.storage.dynamo.METER`` (write units by DynamoDB's sizing rules, not
-moto's ConsumedCapacity; see ``bench.metering``). Results: stdout, ``docs/benchmarks.md`` (ingest
-section, ``bench.report``), ``docs/cost.md`` (``bench.cost_doc``). Run settings: ``bench.config``.
-Absolute events/s are moto's, not AWS's; the ratios are the point. This module owns only the run.
+  1. HTTP (``bench.http_phase``): ``POST /v1/events`` (100 events per request) through the runtime's
+     HTTP server into SQS, vs. raw ``send_message_batch`` of the same message bodies in batches of ten.
+  2. Consumer (``bench.consumer_phase``): ``Consumer(stores).process`` over batches of SQS records as large
+     as the deployed event source's (interleaved browsing sessions, so a batch holds several events per
+     contact), vs. raw boto3 minimal writes: one conditional PutItem per event plus one UpdateItem per contact
+     per batch. Then the same records are redelivered: nothing may change.
+
+  Cost comes from ``chalicelib.storage.dynamo.METER`` (write units by DynamoDB's sizing rules, not moto's
+  ConsumedCapacity; see ``bench.metering``); it also writes ``docs/cost.md`` (``bench.cost_doc``). Absolute
+  events/s are moto's, not AWS's; the ratios are the point.
+* Sustained load (``bench.sustained``): ``make run``'s runtime in a subprocess under two concurrent clients,
+  with a drained queue and with a standing backlog. Runs last, after the in-process runtime has stopped.
+
+Each writes its own section of ``docs/benchmarks.md`` (wording in ``bench.report``) and prints a summary.
+This module owns only the run.
 """
 
 from __future__ import annotations
@@ -24,18 +33,27 @@ import os
 import sys
 import time
 
+from bench import cold_start
 from bench.common import DOCS, machine_note, replace_section
 from bench.consumer_phase import bench_consumer
 from bench.cost_doc import cost_doc
 from bench.http_phase import bench_http
-from bench.report import print_summary, report
+from bench.report import (
+    cold_start_section,
+    print_cold_start,
+    print_summary,
+    print_sustained,
+    report,
+    sustained_section,
+)
 from bench.sdk_size import measure, section
+from bench.sustained import bench_sustained
 from chalicelib.local.runtime import LocalRuntime
 
+SECTIONS = ("cold_start", "sdk", "ingest", "sustained")
 
-def main() -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's and the dev server's request lines
+
+def run_ingest() -> None:
     started = time.perf_counter()
     # moto enforces SQS's one-purge-per-60-s rule by default (read per call); the benchmark purges often
     os.environ["MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR"] = "false"
@@ -60,12 +78,38 @@ def main() -> int:
         runtime.stop()
     elapsed = time.perf_counter() - started
     replace_section(DOCS / "benchmarks.md", "ingest", report(http, scenarios, redelivery, elapsed))
-    replace_section(DOCS / "benchmarks.md", "sdk", section(measure()))
     (DOCS / "cost.md").write_text(cost_doc(http, scenarios, redelivery) + "\n")
     print_summary(http, scenarios, redelivery)
-    print(f"\nwrote docs/benchmarks.md (ingest section) and docs/cost.md in {elapsed:.0f} s")
+
+
+def main(argv: list[str]) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's and the dev server's request lines
+    unknown = [a for a in argv if a not in SECTIONS]
+    if unknown:
+        print(f"unknown sections {unknown}; choose from {list(SECTIONS)}", file=sys.stderr)
+        return 2
+    chosen = [name for name in SECTIONS if name in argv] if argv else list(SECTIONS)
+    started = time.perf_counter()
+    if "cold_start" in chosen:
+        print("cold start: import app vs. import chalice, boto3, pydantic ...", flush=True)
+        cold = cold_start.measure()
+        replace_section(DOCS / "benchmarks.md", "cold_start", cold_start_section(cold))
+        print_cold_start(cold)
+    if "sdk" in chosen:
+        replace_section(DOCS / "benchmarks.md", "sdk", section(measure()))
+    if "ingest" in chosen:
+        run_ingest()
+    if "sustained" in chosen:
+        print("sustained load: make run's runtime under two clients ...", flush=True)
+        load = bench_sustained()
+        replace_section(DOCS / "benchmarks.md", "sustained", sustained_section(load))
+        print_sustained(load)
+    written = ", ".join(chosen)
+    also = " and docs/cost.md" if "ingest" in chosen else ""
+    print(f"\nwrote docs/benchmarks.md ({written}){also} in {time.perf_counter() - started:.0f} s")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -1,9 +1,12 @@
-"""The ingest section of ``docs/benchmarks.md`` and the summary printed to stdout (owns their wording)."""
+"""The ingest, cold start and sustained-load sections of ``docs/benchmarks.md`` and the summaries printed to
+stdout (owns their wording)."""
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 
+from bench.cold_start import APP, APP_AND_BOTO3, BARE, EMPTY, GOAL, ColdStart
 from bench.common import fmt, machine_note, median, table, today
 from bench.config import (
     BATCH_SIZE,
@@ -16,6 +19,8 @@ from bench.config import (
 )
 from bench.consumer_phase import Redelivery, Scenario, Side
 from bench.http_phase import HttpResult
+from bench.sustained import P99_GOAL_S, PROBE_GOAL, SustainedResult
+from bench.sustained import Scenario as LoadScenario
 
 
 def _split(side: Side) -> str:
@@ -264,3 +269,190 @@ def print_summary(http: HttpResult, scenarios: list[Scenario], redelivery: Redel
         f"WCU/event={redelivery.write_units_metered / redelivery.events:.2f}"
     )
     print(f"Naive design: ~{NAIVE_WCU_PER_EVENT} WCU/event")
+
+
+# cold start --------------------------------------------------------------------------------------
+
+
+def _cold_row(result: ColdStart, label: str, code: str) -> list[str]:
+    return [
+        label,
+        f"`{code}`",
+        fmt(result.median(code) * 1000, 0),
+        fmt(result.p90(code) * 1000, 0),
+        fmt(result.median(code) / result.median(BARE)),
+    ]
+
+
+def cold_start_section(result: ColdStart) -> str:
+    """The ``Cold start`` section of docs/benchmarks.md."""
+    rows = [
+        _cold_row(result, "the app (what every cold start pays)", APP),
+        _cold_row(result, "baseline: the bare frameworks", BARE),
+        _cold_row(result, "the app, then boto3 (before a function's first AWS call)", APP_AND_BOTO3),
+        _cold_row(result, "an empty interpreter", EMPTY),
+    ]
+    heavy = ", ".join(f"`{name}` {ms:.0f} ms" for name, ms in result.heaviest)
+    verdict = "met" if result.within_goal else "**missed**"
+    own = result.median(APP_AND_BOTO3) - result.median(BARE)
+    return "\n".join(
+        [
+            "## Cold start",
+            "",
+            f"Run {today()} on {machine_note()}. Each sample is a fresh `python -c` subprocess, wall clock from "
+            f"spawn to exit (interpreter start-up included); {result.runs} runs of each, taking turns run by run, "
+            "after one warm-up that compiles the bytecode. Regenerate with `make bench` "
+            "(`python -m bench.cold_start` prints the figures alone).",
+            "",
+            table(["what", "code", "median ms", "p90 ms", "ratio to baseline"], rows),
+            "",
+            f"**`import app` / bare import: {result.ratio:.2f}x** (goal < {GOAL}x: {verdict}).",
+            "",
+            "What `import app` leaves for later: `chalicelib.deps` imports the DynamoDB and SQS adapters, and "
+            "with them boto3 and the feed downloader (http.client, ssl, urllib.request), inside `build()`, on a "
+            "function's first use of its ports; the jobs import their use cases when they run; the XML feed "
+            "parser imports xml.etree when it parses (the CSV parser imports csv too, though pydantic's plugin "
+            "loader loads it anyway); the eSputnik mapper loads on the first `track` call; the OpenAPI document "
+            "(pydantic's JSON-schema generation) and the docs page are built on the first request for them and "
+            "kept. What remains is registering the routes and building the pydantic models they validate with "
+            "(the baseline's `import pydantic` is lazy: it does not load `pydantic.main`, which any model needs).",
+            "",
+            "A function that reaches AWS still pays boto3 on its first call (third row): what the app itself adds "
+            f"to the frameworks is that row minus the baseline, {own * 1000:.0f} ms. "
+            "`tests/unit/test_cold_start_imports.py` keeps these imports out of `import app` without timing "
+            "anything.",
+            "",
+            "Where that time goes: the self time of the modules only the app loads, summed per package (one "
+            "`python -X importtime` run, which inflates every figure somewhat; a module's time includes building "
+            f"the pydantic models it defines): {heavy}.",
+        ]
+    )
+
+
+def print_cold_start(result: ColdStart) -> None:
+    print(
+        f"Cold start: import app {result.median(APP) * 1000:.0f} ms (p90 {result.p90(APP) * 1000:.0f}) vs bare "
+        f"import {result.median(BARE) * 1000:.0f} ms (p90 {result.p90(BARE) * 1000:.0f}): {result.ratio:.2f}x "
+        f"(goal < {GOAL}x); app then boto3 {result.median(APP_AND_BOTO3) * 1000:.0f} ms"
+    )
+
+
+# sustained load ----------------------------------------------------------------------------------
+
+
+def _drain(s: LoadScenario) -> str:
+    if s.drain_seconds is not None:
+        return f"{s.drain_seconds:.1f} s"
+    return f"not within {s.drain_waited:.0f} s"
+
+
+def _load_notes(s: LoadScenario, per_request: int) -> list[str]:
+    notes = []
+    if not s.send_complete:
+        notes.append(
+            f"the clients stopped at the send budget after {s.requests + s.failed_requests} of "
+            f"{math.ceil(s.planned / per_request)} requests"
+        )
+    if s.failed_requests:
+        notes.append(f"{s.failed_requests} requests failed or timed out (first: {s.errors[0] if s.errors else '?'})")
+    if s.drain_seconds is None:
+        rest = s.expected - s.folded
+        eta = f"; at that rate the rest needs ~{rest / s.fold_rate:.0f} s more" if s.fold_rate else ""
+        notes.append(
+            f"when the drain budget ran out {s.folded:,} of {s.expected:,} events were folded "
+            f"({s.fold_rate:,.0f} events/s since the consumer started{eta})"
+        )
+    if s.runtime_problems:
+        example = s.problem_examples[0] if s.problem_examples else "?"
+        notes.append(f"the runtime logged {s.runtime_problems} warning or error lines (first: `{example[:200]}`)")
+    return notes
+
+
+def sustained_section(result: SustainedResult) -> str:
+    """The ``Sustained load`` section of docs/benchmarks.md."""
+    cfg = result.config
+    drained, backlog = result.scenarios[0], result.scenarios[-1]
+    rows = [
+        [
+            s.name,
+            f"{s.depth_at_start:,} ({s.max_depth:,})",
+            f"{s.requests} / {s.failed_requests}",
+            fmt(s.p50),
+            fmt(s.p99),
+            fmt(s.accept_rate, 0),
+            _drain(s),
+            f"{s.folded:,} of {s.expected:,}",
+            fmt(s.end_to_end_rate, 0) if s.end_to_end_rate is not None else "-",
+        ]
+        for s in result.scenarios
+    ]
+    headers = [
+        "scenario",
+        "queue depth at start (max)",
+        "requests ok / failed",
+        "p50 s",
+        "p99 s",
+        "accepted events/s",
+        "drain after last answer",
+        "events folded",
+        "end-to-end events/s",
+    ]
+    p99 = max(s.p99 for s in result.scenarios)
+    lines = [
+        "## Sustained load (`make run`)",
+        "",
+        f"Run {today()} on {machine_note()}. Each scenario starts the local runtime as `make run` does "
+        "(`python -m chalicelib.local.runtime` in a subprocess: embedded AWS in its child process, HTTP server, "
+        f"SQS pollers and scheduler; ready in {drained.startup_seconds:.1f} s; a temporary data folder). "
+        f"{cfg.clients} clients, each on its own keep-alive connection, send {cfg.events:,} events (Product "
+        f"Viewed, Cart Updated, Login, with properties, from {cfg.contacts} contacts) as `POST /v1/events` "
+        f"requests of {cfg.per_request}; the consumer runs throughout and nothing is purged. The drain time runs "
+        "from the last answer until the events queue is empty and the contacts' cards count every event queued "
+        f"in the scenario. Budgets: {cfg.send_budget_s:.0f} s of sending, {cfg.drain_budget_s:.0f} s of "
+        f"draining, {cfg.prefill_budget_s:.0f} s of pre-fill. Total run {result.total_seconds:.0f} s. "
+        "Regenerate with `make bench` (`BENCH_QUICK=1` for a small run; `python -m bench.sustained` prints the "
+        "figures alone).",
+        "",
+        table(headers, rows),
+        "",
+        f"**SendMessageBatch at depth {backlog.probe.depth:,} / at depth {drained.probe.depth:,}: "
+        f"{result.probe_ratio:.2f}x** (goal <= {PROBE_GOAL}x; raw boto3 against the embedded SQS, 10 event "
+        f"messages per call, median of {cfg.probes} calls each: {backlog.probe.median * 1000:.1f} ms vs "
+        f"{drained.probe.median * 1000:.1f} ms). **p99 of a {cfg.per_request}-event request: {p99:.2f} s** "
+        f"(goal < {P99_GOAL_S:.0f} s: {'met' if p99 < P99_GOAL_S else 'missed'}; the worse scenario's, nearest "
+        f"rank, so with {max(s.requests for s in result.scenarios)} requests it is the slowest).",
+        "",
+        f"- {backlog.name}: {_prefill_note(backlog, cfg.backlog)}",
+    ]
+    for s in result.scenarios:
+        notes = _load_notes(s, cfg.per_request)
+        if notes:
+            lines.append(f"- {s.name}: " + "; ".join(notes) + ".")
+    return "\n".join(lines)
+
+
+def _prefill_note(s: LoadScenario, backlog: int) -> str:
+    reached = "reached" if s.prefill_complete else "**not reached** within the pre-fill budget"
+    sent = f"{s.prefilled:,} real event messages sent straight to SQS by 4 senders in {s.prefill_seconds:.1f} s"
+    if s.prefill_how == "pollers off":
+        return (
+            f"the events queue was filled with the pollers off (`ORBIT_POLLERS=0`): {sent}, target {backlog:,} "
+            f"{reached}; the SendMessageBatch probe ran at that depth. The runtime then restarted with its pollers "
+            f"on ({s.restart_seconds:.1f} s to stop, save, start and restore), and {s.restored_depth:,} messages "
+            "stood in the queue. Their events are part of what must be folded."
+        )
+    return (
+        f"the events queue was filled with the consumer running (the runtime did not switch its pollers off): "
+        f"{sent}, topping up what the consumer ate until the depth reached {backlog:,} ({reached}). Their "
+        "events are part of what must be folded."
+    )
+
+
+def print_sustained(result: SustainedResult) -> None:
+    for s in result.scenarios:
+        print(
+            f"Sustained, {s.name}: depth {s.depth_at_start:,} (max {s.max_depth:,}), {s.accepted:,} accepted at "
+            f"{s.accept_rate:,.0f} events/s, p50 {s.p50:.2f} s, p99 {s.p99:.2f} s, drain {_drain(s)}, folded "
+            f"{s.folded:,} of {s.expected:,}"
+        )
+    print(f"Sustained, SendMessageBatch deep/shallow: {result.probe_ratio:.2f}x (goal <= {PROBE_GOAL}x)")

@@ -5,24 +5,19 @@ from __future__ import annotations
 
 import time
 from functools import cache
+from typing import TYPE_CHECKING
 
-from chalicelib import aws
 from chalicelib.clock import Clock, ScaledClock, SystemClock
 from chalicelib.contacts.changes import ContactChanges, Listener
-from chalicelib.ports import Ports
-from chalicelib.providers.feed_download import HttpFeedDownloader
-from chalicelib.services.catalog import enricher
-from chalicelib.services.consumer import Consumer
 from chalicelib.settings import Settings, get_settings
-from chalicelib.storage.contacts import DynamoContactStore
-from chalicelib.storage.dynamo import Table
-from chalicelib.storage.events import DynamoEventStore
-from chalicelib.storage.fields import DynamoFieldStore
-from chalicelib.storage.imports import DynamoImportJobStore
-from chalicelib.storage.keys import DynamoKeyStore
-from chalicelib.storage.orders import DynamoOrderStore
-from chalicelib.storage.products import DynamoProductStore
-from chalicelib.storage.queue import SqsPublisher, SqsQueue
+
+if TYPE_CHECKING:
+    from chalicelib.ports import Ports
+    from chalicelib.services.consumer import Consumer
+
+# The adapters (and with them boto3, botocore and the feed downloader's http.client/ssl) are imported in
+# ``build`` and ``consumer``, not here: every Lambda imports this module at cold start, and a function that
+# never reaches AWS (the docs page, a health check) should not pay for them (docs/benchmarks.md, cold start).
 
 # Who hears about every contact change (segments, triggers and waiting journeys subscribe here).
 LISTENERS: tuple[Listener, ...] = ()
@@ -30,27 +25,46 @@ LISTENERS: tuple[Listener, ...] = ()
 
 def build(settings: Settings, clock: Clock | None = None, listeners: tuple[Listener, ...] = LISTENERS) -> Ports:
     """Ports served by DynamoDB, SQS and HTTP for ``settings``' stage."""
+    from chalicelib import aws
+    from chalicelib.messages import Stream
+    from chalicelib.ports import Ports
+    from chalicelib.providers.feed_download import HttpFeedDownloader
+    from chalicelib.storage.contacts import DynamoContactStore
+    from chalicelib.storage.dead_letters import SqsDeadLetters
+    from chalicelib.storage.dynamo import Table
+    from chalicelib.storage.events import DynamoEventStore
+    from chalicelib.storage.fields import DynamoFieldStore
+    from chalicelib.storage.imports import DynamoImportJobStore
+    from chalicelib.storage.keys import DynamoKeyStore
+    from chalicelib.storage.orders import DynamoOrderStore
+    from chalicelib.storage.products import DynamoProductStore
+    from chalicelib.storage.queue import SqsPublisher, SqsQueue
+
     ddb = aws.dynamodb()
     sqs = aws.sqs()
     if clock is None:
         clock = ScaledClock(settings.time_scale) if settings.time_scale != 1.0 else SystemClock()
     meta = Table(ddb, settings.meta_table)
+    queues: dict[Stream, SqsQueue] = {
+        "events": SqsQueue(sqs, settings.events_queue, sleep=time.sleep),
+        "imports": SqsQueue(sqs, settings.imports_queue, sleep=time.sleep),
+    }
+    dlqs: dict[Stream, SqsQueue] = {
+        "events": SqsQueue(sqs, settings.events_dlq, sleep=time.sleep),
+        "imports": SqsQueue(sqs, settings.imports_dlq, sleep=time.sleep),
+    }
     return Ports(
         settings=settings,
         clock=clock,
         contacts=DynamoContactStore(Table(ddb, settings.contacts_table)),
-        events=DynamoEventStore(Table(ddb, settings.events_table, index_copies=1), settings.events_retention_days),
+        events=DynamoEventStore(Table(ddb, settings.events_table), settings.events_retention_days),
         orders=DynamoOrderStore(Table(ddb, settings.orders_table)),
         keys=DynamoKeyStore(meta),
         fields=DynamoFieldStore(meta),
         imports=DynamoImportJobStore(meta),
         catalog=DynamoProductStore(Table(ddb, settings.products_table)),
-        publisher=SqsPublisher(
-            {
-                "events": SqsQueue(sqs, settings.events_queue, sleep=time.sleep),
-                "imports": SqsQueue(sqs, settings.imports_queue, sleep=time.sleep),
-            }
-        ),
+        publisher=SqsPublisher(queues),
+        dead_letters=SqsDeadLetters(queues, dlqs),
         downloader=HttpFeedDownloader(),
         changes=ContactChanges(list(listeners)),
     )
@@ -58,6 +72,9 @@ def build(settings: Settings, clock: Clock | None = None, listeners: tuple[Liste
 
 def consumer(wired: Ports) -> Consumer:
     """The queue consumer for one batch (its catalog cache lives as long as the batch)."""
+    from chalicelib.services.catalog import enricher
+    from chalicelib.services.consumer import Consumer
+
     return Consumer(wired, enrich=enricher(wired))
 
 
@@ -81,6 +98,8 @@ def pin(pinned: Ports | None) -> None:
 
 
 def reset() -> None:
+    from chalicelib import aws
+
     pin(None)
     _from_settings.cache_clear()
     get_settings.cache_clear()

@@ -9,24 +9,31 @@ from typing import Any
 
 from chalicelib import logs
 from chalicelib.deps import consumer, ports
-from chalicelib.services import imports
-from chalicelib.services.maintenance import sweep_counters
+
+# Use cases are imported by the job that runs them: each Lambda function runs one job, and every one of them
+# imports this module (through app.py) at its cold start.
 
 log = logging.getLogger("orbit.jobs")
 Records = list[tuple[str, str]]
 
 
 def run_batch(
-    name: str, raw_records: list[Mapping[str, Any]], process: Callable[[Records], list[str]]
+    name: str, raw_records: list[Mapping[str, Any]], process: Callable[[Records, set[str]], list[str]]
 ) -> dict[str, Any]:
-    """Process an SQS batch; log which request queued each record; report the records that failed."""
+    """Process an SQS batch; log which request queued each record; report the records that failed.
+    ``process`` gets the records and the ids of those delivered before (receive count above 1)."""
     records = [(str(r["messageId"]), str(r["body"])) for r in raw_records]
+    retried = {
+        str(r["messageId"])
+        for r in raw_records
+        if int((r.get("attributes") or {}).get("ApproximateReceiveCount", "1") or 1) > 1
+    }
     with logs.correlated(logs.new_id(), job=name):
         log.info(
             "batch received",
             extra={"records": len(records), "from_requests": {str(r["messageId"]): _origin(r) for r in raw_records}},
         )
-        failed = process(records)
+        failed = process(records, retried)
         if failed:
             log.warning("batch finished with failures", extra={"failed": failed})
     return {"batchItemFailures": [{"itemIdentifier": i} for i in failed]}
@@ -39,14 +46,20 @@ def _origin(record: Mapping[str, Any]) -> str | None:
 
 
 def consume_events(raw_records: list[Mapping[str, Any]]) -> dict[str, Any]:
-    return run_batch("consume_events", raw_records, lambda records: consumer(ports()).process(records))
+    return run_batch(
+        "consume_events", raw_records, lambda records, retried: consumer(ports()).process(records, retried)
+    )
 
 
 def consume_imports(raw_records: list[Mapping[str, Any]]) -> dict[str, Any]:
-    return run_batch("consume_imports", raw_records, lambda records: imports.consume(ports(), records))
+    from chalicelib.services import imports
+
+    return run_batch("consume_imports", raw_records, lambda records, _retried: imports.consume(ports(), records))
 
 
 def sweep(name: str = "sweep_counters") -> dict[str, int]:
+    from chalicelib.services.maintenance import sweep_counters
+
     with logs.correlated(logs.new_id(), job=name):
         result = sweep_counters(ports())
         log.info("sweep finished", extra=result)

@@ -9,6 +9,7 @@ its retries). Handlers are looked up by kind in a registry (``services.consumer`
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -73,6 +74,17 @@ class ImportMsg(QueueMessage):
     importId: str
     chunk: int
     rows: list[ImportRow]
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A body parked on a stream's dead-letter queue, and why."""
+
+    message_id: str
+    body: str
+    reason: str | None  # set when the consumer parked it; None when SQS moved it after repeated failures
+    receive_count: int
+    sent_at: str  # ISO time it was first sent
 
 
 KINDS: dict[str, type[QueueMessage]] = {

@@ -21,7 +21,7 @@ from chalicelib.contacts.changes import ContactChanges
 from chalicelib.contacts.fields import FieldDeclaration
 from chalicelib.contacts.record import ContactRecord
 from chalicelib.events.models import Event
-from chalicelib.messages import QueueMessage
+from chalicelib.messages import DeadLetter, QueueMessage, Stream
 from chalicelib.settings import Settings
 
 Order = dict[str, Any]
@@ -54,13 +54,12 @@ class ContactStore(Protocol):
 
 
 class EventLog(Protocol):
-    """Each contact's events, at most once per event id."""
+    """Each contact's events, at most once per event id and time."""
 
-    def insert(self, contact_key: str, event: Event) -> bool:
-        """Store the event; False (and nothing written) when this contact already has its id."""
+    def insert(self, contact_key: str, event: Event) -> Event | None:
+        """Store the event and return None; when this contact already has it (same id and timestamp), write
+        nothing and return the stored event (its ``receivedAt`` is when it was stored)."""
         ...
-
-    def remove(self, contact_key: str, event: Event) -> None: ...
 
     def activity(self, contact_key: str, limit: int, cursor: str | None = None) -> tuple[list[Event], str | None]:
         """Up to ``limit`` events newest first (by event time), and a cursor for the next page or None.
@@ -163,6 +162,22 @@ class Publisher(Protocol):
         ...
 
 
+class DeadLetters(Protocol):
+    """Each stream's dead-letter queue: what failed for good, to look at and to send back."""
+
+    def park(self, stream: Stream, body: str, reason: str) -> None:
+        """Put a body that can never be processed on the stream's dead-letter queue, with its reason."""
+        ...
+
+    def peek(self, stream: Stream, limit: int) -> list[DeadLetter]:
+        """Up to ``limit`` parked bodies, oldest first where the queue allows, leaving them parked."""
+        ...
+
+    def redrive(self, stream: Stream, limit: int) -> int:
+        """Send up to ``limit`` parked bodies back to the stream's queue (each once); returns how many."""
+        ...
+
+
 class FeedDownloader(Protocol):
     """Fetches a product feed by URL under the platform's network rules."""
 
@@ -186,4 +201,5 @@ class Ports:
     catalog: Catalog
     publisher: Publisher
     downloader: FeedDownloader
+    dead_letters: DeadLetters
     changes: ContactChanges = field(default_factory=ContactChanges)

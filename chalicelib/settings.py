@@ -20,8 +20,11 @@ class Settings(BaseModel):
     products_table: str = Field(default="orbit-dev-products", min_length=1)
     events_queue: str = Field(default="orbit-dev-events", min_length=1)
     imports_queue: str = Field(default="orbit-dev-imports", min_length=1)
+    events_dlq: str = Field(default="orbit-dev-events-dlq", min_length=1)
+    imports_dlq: str = Field(default="orbit-dev-imports-dlq", min_length=1)
     events_retention_days: int = 400
     counter_window_days: int = 90
+    dedupe_window_hours: int = Field(default=24, ge=1, le=24 * 14)
     max_future_skew_seconds: int = 24 * 3600
     time_scale: float = 1.0
     demo_site_key: str = ""
@@ -38,8 +41,11 @@ ENV_VARS = {
     "products_table": "ORBIT_PRODUCTS_TABLE",
     "events_queue": "ORBIT_EVENTS_QUEUE",
     "imports_queue": "ORBIT_IMPORTS_QUEUE",
+    "events_dlq": "ORBIT_EVENTS_DLQ",
+    "imports_dlq": "ORBIT_IMPORTS_DLQ",
     "events_retention_days": "ORBIT_EVENTS_RETENTION_DAYS",
     "counter_window_days": "ORBIT_COUNTER_WINDOW_DAYS",
+    "dedupe_window_hours": "ORBIT_DEDUPE_WINDOW_HOURS",
     "time_scale": "ORBIT_TIME_SCALE",
     "demo_site_key": "ORBIT_DEMO_SITE_KEY",
     "allow_private_webhooks": "ORBIT_ALLOW_PRIVATE_WEBHOOKS",
@@ -55,6 +61,7 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
         values.setdefault(f"{field}_table", f"orbit-{stage}-{field}")
     for queue in ("events", "imports"):
         values.setdefault(f"{queue}_queue", f"orbit-{stage}-{queue}")
+        values.setdefault(f"{queue}_dlq", f"orbit-{stage}-{queue}-dlq")
     return Settings.model_validate(values)
 
 

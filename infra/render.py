@@ -10,7 +10,8 @@ The output holds ``infra/resources.json``'s resources with ``${Stage}`` replaced
   (``${EventsQueue.Arn}``, ``${ImportsQueue.Arn}``), so a fresh deploy creates the queue before the event
   source mapping;
 * API Gateway's own errors leave in Orbit's error shape (an unknown route is a 404 ``not_found``,
-  not API Gateway's 403 "Missing Authentication Token"), as the local runtime answers;
+  not API Gateway's 403 "Missing Authentication Token"; a ``Content-Encoding`` the gateway cannot decode,
+  such as ``br``, is a 415 ``unsupported_media_type``), as the local runtime answers;
 * every function gets the name ``chalice deploy`` would give it (``orbit-<stage>`` for the API,
   ``orbit-<stage>-<name>`` for the others), so the log-group scoping in ``.chalice/policy-<stage>.json``
   holds on both deploy routes, and waits for the stage's tables.
@@ -47,6 +48,8 @@ def _error_shape(code: str, message: str) -> dict[str, Any]:
 GATEWAY_RESPONSES = {
     "MISSING_AUTHENTICATION_TOKEN": {"StatusCode": "404", **_error_shape("not_found", '"No route for this path"')},
     "REQUEST_TOO_LARGE": _error_shape("payload_too_large", "$context.error.messageString"),
+    # API Gateway itself refuses a body in a content coding it cannot decode (it inflates gzip and deflate)
+    "UNSUPPORTED_MEDIA_TYPE": _error_shape("unsupported_media_type", "$context.error.messageString"),
     "THROTTLED": _error_shape("throttled", "$context.error.messageString"),
     "DEFAULT_4XX": _error_shape("bad_request", "$context.error.messageString"),
     "DEFAULT_5XX": _error_shape("internal_error", "$context.error.messageString"),

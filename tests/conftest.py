@@ -198,21 +198,30 @@ class Platform:
             time.sleep(0.1)
 
 
-def start_platform() -> Platform:
+def start_platform(extra_env: dict[str, str] | None = None) -> Platform:
+    """``python -m chalicelib.local.runtime`` on a free port. Its data folder is a fresh temporary one
+    (removed by ``stop_platform``) unless ``extra_env`` names one (``ORBIT_DATA_DIR``), as a restart test does."""
+    import shutil
     import subprocess
     import sys
+    import tempfile
     import time
+    from pathlib import Path
 
     from chalicelib.local.runtime import free_port
 
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ORBIT_", "MOTO_"))}
+    scratch = Path(tempfile.gettempdir()) / f"orbit-e2e-data-{port}"
+    shutil.rmtree(scratch, ignore_errors=True)  # a leftover of an earlier run on the same port
     env.update(
         {
             "PORT": str(port),
             "ORBIT_API_KEY": "osk_e2e_secret_key_123456",
             "ORBIT_SITE_KEY": "opk_e2e_site_key_123456",
+            "ORBIT_DATA_DIR": str(scratch),
             "PYTHONUNBUFFERED": "1",
+            **(extra_env or {}),
         }
     )
     process = subprocess.Popen(
@@ -230,16 +239,27 @@ def start_platform() -> Platform:
             break
         output.append(line)
         if "ready" in line:
-            return Platform(f"http://127.0.0.1:{port}", env["ORBIT_API_KEY"], env["ORBIT_SITE_KEY"], process)
+            platform = Platform(f"http://127.0.0.1:{port}", env["ORBIT_API_KEY"], env["ORBIT_SITE_KEY"], process)
+            platform.banner = "".join(output)  # what it printed while starting (a restart test reads it)
+            return platform
     process.kill()
+    process.wait()
+    shutil.rmtree(scratch, ignore_errors=True)
     raise RuntimeError("the local runtime did not become ready:\n" + "".join(output))
 
 
 def stop_platform(platform: Platform) -> str:
+    """SIGINT, as Ctrl-C; returns what it printed after starting. Removes the temporary data folder."""
+    import shutil
     import signal
+    import tempfile
+    from pathlib import Path
+    from urllib.parse import urlsplit
 
     platform.process.send_signal(signal.SIGINT)
-    out, _ = platform.process.communicate(timeout=20)
+    out, _ = platform.process.communicate(timeout=60)
+    scratch = Path(tempfile.gettempdir()) / f"orbit-e2e-data-{urlsplit(platform.url).port}"
+    shutil.rmtree(scratch, ignore_errors=True)
     return out
 
 

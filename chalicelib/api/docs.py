@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from chalice.app import Blueprint, Response
 from pydantic import BaseModel
 
-from chalicelib.api.http import Call, api_route
+from chalicelib.api.http import ROUTES, Call, api_route
 from chalicelib.api.openapi import docs_page, document
 
 bp = Blueprint(__name__)
+
+
+# Built on the first request for them, never at import (every cold start imports this module), then kept for
+# as long as the declared routes stay the same (the argument is their number).
+@lru_cache(maxsize=1)
+def _document(routes: int) -> dict[str, Any]:
+    return document()
+
+
+@lru_cache(maxsize=1)
+def _page(routes: int) -> str:
+    return docs_page(_document(routes))
 
 
 class Health(BaseModel):
@@ -27,12 +40,12 @@ class Health(BaseModel):
     raw_response="application/json",
 )
 def openapi(call: Call) -> dict[str, Any]:
-    return document()
+    return _document(len(ROUTES))
 
 
 @api_route(bp, "/docs", "GET", auth="none", tag="Service", summary="Readable API reference", raw_response="text/html")
 def docs(call: Call) -> Response:
-    return Response(body=docs_page(document()), headers={"Content-Type": "text/html; charset=utf-8"})
+    return Response(body=_page(len(ROUTES)), headers={"Content-Type": "text/html; charset=utf-8"})
 
 
 @api_route(bp, "/health", "GET", auth="none", tag="Service", response=Health, summary="Liveness")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -35,6 +36,10 @@ MAX_BODY_BYTES = 6 * 1024 * 1024
 # before a RecursionError, so anything deeper could only end in a 500; it is a 400 at the door instead.
 MAX_JSON_DEPTH = 32
 JSON_TYPES = ("application/json",)
+# Content-Encoding a body may come in (Segment's libraries gzip when asked to); decoded before the size limit.
+GZIP_ENCODINGS = ("gzip", "x-gzip")
+GZIP_MAGIC = b"\x1f\x8b"
+_INFLATE_STEP = 256 * 1024  # compressed bytes fed to zlib at a time
 BODY_METHODS = ("POST", "PUT", "PATCH")
 Headers = dict[str, str | list[str]]
 
@@ -103,10 +108,66 @@ def _content_type(request: Request) -> str:
     return (request.headers.get("content-type") or "").split(";")[0].strip().lower()
 
 
+def _encoding(request: Request) -> str | None:
+    """The body's one content coding (``gzip``), ``None`` for none; any other is a 415."""
+    header = request.headers.get("content-encoding") or ""
+    codings = [c.strip().lower() for c in header.split(",") if c.strip().lower() not in ("", "identity")]
+    if not codings:
+        return None
+    if len(codings) == 1 and codings[0] in GZIP_ENCODINGS:
+        return "gzip"
+    raise UnsupportedMediaType(
+        "Content-Encoding must be gzip or identity",
+        [ErrorDetail("Content-Encoding", f"got {header.strip()}")],
+    )
+
+
+def gunzip(data: bytes, limit: int) -> bytes:
+    """Decompress gzip ``data`` (one member or several, as ``cat a.gz b.gz``) incrementally, never holding more
+    than ``limit`` + 1 bytes of output: a body that inflates past ``limit`` is a 413 as soon as it does (a
+    decompression bomb costs the bytes up to the limit, not its full size), a corrupt one a 400."""
+    out = bytearray()
+    view = memoryview(data)
+    pos = 0
+    while pos < len(view):
+        if view[pos : pos + 2] != GZIP_MAGIC:
+            raise _corrupt("data after the last gzip member is not gzip")
+        inflater = zlib.decompressobj(wbits=31)  # 16 + MAX_WBITS: the gzip wrapper
+        while not inflater.eof:
+            step = view[pos : pos + _INFLATE_STEP]
+            if not step:
+                raise _corrupt("the gzip stream is truncated")
+            pos += len(step)
+            try:
+                # at most one byte past the limit: enough to know it is too large
+                out += inflater.decompress(step, limit + 1 - len(out))
+            except zlib.error as exc:
+                raise _corrupt(str(exc)) from None
+            if len(out) > limit:
+                raise PayloadTooLarge(
+                    f"The body is larger than {limit} bytes once decompressed",
+                    [ErrorDetail("Content-Encoding", f"gzip: inflates to more than {limit} bytes")],
+                )
+        pos -= len(inflater.unused_data)  # read past this member's end: the next member starts there
+    return bytes(out)
+
+
+def _corrupt(reason: str) -> InvalidInput:
+    return InvalidInput("The request body is not valid gzip", [ErrorDetail("Content-Encoding", f"gzip, but {reason}")])
+
+
 def read_body(request: Request, spec: RouteSpec) -> Any:
-    raw = request.raw_body or b""
+    body = request.raw_body or b""
+    raw = body.encode() if isinstance(body, str) else body
     if len(raw) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"The body is larger than {MAX_BODY_BYTES} bytes")
+    # API Gateway inflates gzip bodies itself and leaves the header in place, so a body declared gzip that does
+    # not start with gzip's magic bytes is taken as already decoded (and a 400 names Content-Encoding if it
+    # then fails to parse).
+    declared = _encoding(request)
+    if declared and raw.startswith(GZIP_MAGIC):
+        raw = gunzip(raw, MAX_BODY_BYTES)
+        declared = None
     if spec.body is None and spec.content_types == JSON_TYPES and not raw:
         return None
     ctype = _content_type(request)
@@ -124,7 +185,10 @@ def read_body(request: Request, spec: RouteSpec) -> Any:
     except RecursionError:
         raise too_deep() from None
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput("The request body is not valid JSON", [ErrorDetail("$", str(exc))]) from exc
+        problems = [ErrorDetail("$", str(exc))]
+        if declared:
+            problems.append(ErrorDetail("Content-Encoding", f"{declared}, but the body is neither gzip nor JSON"))
+        raise InvalidInput("The request body is not valid JSON", problems) from exc
     if _nests_deeper(value, MAX_JSON_DEPTH):
         raise too_deep()
     return value

@@ -8,7 +8,6 @@ import re
 from typing import Any
 
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
 
 from chalicelib.api.http import MAX_BODY_BYTES, MAX_JSON_DEPTH, ROUTES, RouteSpec
 
@@ -149,6 +148,10 @@ def _operation(spec: RouteSpec) -> dict[str, Any]:
 
 
 def document(server_url: str | None = None) -> dict[str, Any]:
+    """The OpenAPI document of every declared route. Built on request (the docs routes keep it), never at
+    import: generating every model's JSON schema is costly, and no cold start should pay for it."""
+    from pydantic.json_schema import models_json_schema
+
     _, schemas = models_json_schema([(m, "validation") for m in _models()], ref_template="#/components/schemas/{model}")
     components = schemas.get("$defs", {})
     components["Error"] = ERROR_SCHEMA

@@ -6,21 +6,24 @@ raises ``InvalidInput``. Pure functions: no I/O beyond the given text/bytes.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import PurePosixPath
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
 from chalicelib.catalog.models import Product, parse_price
 from chalicelib.errors import ErrorDetail, InvalidInput
 from chalicelib.validation import details_from
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
+
+# csv and xml.etree are imported by the parsers that use them: every Lambda imports this module (for
+# ``detect_format``), few ever parse a feed.
 
 FeedFormat = Literal["jsonl", "csv", "xml"]
 MAX_FEED_ROWS = 50_000
@@ -207,6 +210,9 @@ def _delimiter(header: str) -> str:
 
 
 def _csv_rows(text: str) -> Iterator[tuple[int, dict[str, Any] | None, list[dict[str, str]]]]:
+    import csv
+    import io
+
     header_line = next((line for line in text.splitlines() if line.strip()), None)
     if header_line is None:
         return
@@ -313,6 +319,8 @@ def _local(tag: str) -> tuple[str, str]:
 
 
 def _xml_rows(text: str) -> Iterator[tuple[int, dict[str, Any] | None, list[dict[str, str]]]]:
+    import xml.etree.ElementTree as ET
+
     upper = text.upper()
     if "<!DOCTYPE" in upper or "<!ENTITY" in upper:
         raise _invalid("XML feeds must not contain a DOCTYPE or ENTITY declaration")

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib import aws
-from chalicelib.cli import imports, keys, stage
+from chalicelib.cli import dlq, imports, keys, stage
 from chalicelib.errors import OrbitError
 
 Sleep = Callable[[float], None]
@@ -31,6 +31,7 @@ def parser() -> argparse.ArgumentParser:
         ("keys", "create, list and revoke API keys", keys),
         ("contacts", "bulk contact imports from CSV", imports),
         ("stage", "the stage's resource names", stage),
+        ("dlq", "list and redrive dead-letter queues", dlq),
     ):
         commands = groups.add_parser(name, help=help_text, description=help_text)
         module.register(commands.add_subparsers(dest="command", required=True))

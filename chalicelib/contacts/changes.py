@@ -21,17 +21,34 @@ log = logging.getLogger("orbit.changes")
 @dataclass(frozen=True)
 class ContactChanged:
     """A contact as it was and as it is now (None: it did not exist / was deleted), and the events
-    this write stored for it (never a duplicate that was already stored)."""
+    this write folded into it (never a duplicate it held already).
+
+    ``change_id`` (contact key, creation time and the version written) is stable: a consumer that crashed after a write
+    and before announcing it announces it again when its records are redelivered (``replayed``: then
+    ``before`` is unknown and ``after`` is the contact as stored now). Listeners that must act once
+    remember the change ids they handled.
+    """
 
     before: ContactRecord | None
     after: ContactRecord | None
     events: tuple[Event, ...] = ()
+    version: int | None = None  # the version written; ``after.version`` unless given
+    replayed: bool = False
 
     @property
     def key(self) -> str:
         rec = self.after or self.before
         assert rec is not None, "a change has a before or an after"
         return rec.key
+
+    @property
+    def change_id(self) -> str:
+        rec = self.after or self.before
+        assert rec is not None, "a change has a before or an after"
+        if self.after is None:
+            return f"{rec.key}@{rec.created_at}#deleted"
+        written = self.version if self.version is not None else self.after.version
+        return f"{rec.key}@{rec.created_at}#v{written}"
 
 
 Listener = Callable[[ContactChanged], None]

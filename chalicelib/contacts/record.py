@@ -1,4 +1,5 @@
-"""The stored contact: profile, additional fields, channels, aggregates and merge bookkeeping."""
+"""The stored contact: profile, additional fields, channels, aggregates, the events folded into them, and merge
+bookkeeping."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.contacts import aggregates
+from chalicelib.contacts.folded import Folded
 
 KIND_CONTACT = "contact"  # a known contact, keyed by External ID
 KIND_PROFILE = "profile"  # a provisional profile (anonymous visitor, unknown email/phone)
@@ -22,6 +24,7 @@ class ContactRecord:
     aggs: dict[str, Any] = field(default_factory=aggregates.empty)
     merged: list[str] = field(default_factory=list)  # keys of profiles merged into this one
     merged_into: str | None = None
+    folded: Folded = field(default_factory=Folded)  # events the aggregates hold, within the dedupe window
     version: int = 0
     created_at: str = ""
     updated_at: str = ""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -22,6 +23,18 @@ PRODUCTS_SEARCHED = "Products Searched"
 CART_UPDATED = "Cart Updated"
 ORDER_COMPLETED = "Order Completed"
 WISHLIST_ADDED = "Product Added to Wishlist"
+
+
+# An item without a timestamp happened "now", which differs between a request and its retry: its derived id
+# uses the receive time floored to this window instead, so identical untimed items received in the same window
+# (UTC, aligned to the epoch) are one event. Longer catches slower retries; shorter merges fewer real repeats.
+UNTIMED_WINDOW = timedelta(minutes=5)
+EVENT_ID_RULE = (
+    "Idempotency key; resends are ignored. Without one the id is derived from the content (type, identity,"
+    " properties and `timestamp`), so a retried request stores nothing twice; an item without `timestamp` is"
+    f" deduplicated only against identical items received in the same {UNTIMED_WINDOW.seconds // 60}-minute"
+    " window (UTC), and a request that repeats an item on purpose stores each copy"
+)
 
 
 class Identity(BaseModel):
@@ -46,7 +59,10 @@ class EventIn(BaseModel):
     phone: Phone | None = None
     anonymousId: str | None = Field(default=None, min_length=1, max_length=128)
     eventId: str | None = Field(
-        default=None, min_length=1, max_length=128, description="Idempotency key; resends are ignored"
+        default=None,
+        min_length=1,
+        max_length=128,
+        description=EVENT_ID_RULE,
     )
     timestamp: datetime | None = Field(default=None, description="When it happened; past events welcome")
     properties: dict[str, Any] = Field(default_factory=dict)
@@ -71,7 +87,15 @@ class EventIn(BaseModel):
 class EventsRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    events: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_EVENTS_PER_REQUEST)
+    events: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=MAX_EVENTS_PER_REQUEST,
+        description=(
+            "Each event: `type`; at least one of `externalId`, `email`, `phone`, `anonymousId`; optional"
+            " `timestamp` (ISO 8601; when it happened), `properties` (object) and `eventId`. `eventId`: "
+            + EVENT_ID_RULE
+        ),
+    )
 
 
 class Rejected(BaseModel):
@@ -101,6 +125,13 @@ class Event(BaseModel):
 
 def encoded_size(value: Any) -> int:
     return len(json.dumps(value, separators=(",", ":"), default=str).encode())
+
+
+def content_id(prefix: str, content: Mapping[str, Any]) -> str:
+    """A deterministic id for content that came without one: ``prefix`` + sha256 of its canonical JSON (keys
+    sorted, compact separators, UTF-8), so resending identical content yields the same id and dedupes downstream."""
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return prefix + hashlib.sha256(canonical.encode()).hexdigest()
 
 
 Enricher = Callable[[list["Event"]], list["Event"]]

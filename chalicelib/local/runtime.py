@@ -1,8 +1,13 @@
-"""``make run``: the whole platform on one machine, on an embedded AWS (moto server in-process).
+"""``make run``: the whole platform on one machine, on an embedded AWS (moto's server, in a child process).
 
-Starts moto, provisions the stage from ``infra/resources.json``, seeds the local keys, then
-serves the Chalice routes over HTTP, polls the queues into the SQS handlers and ticks the
-schedules. ``AWS_ENDPOINT_URL`` set beforehand points it at LocalStack or AWS instead of moto.
+Starts moto in a process of its own (``chalicelib.local.aws_server``), provisions the stage from
+``infra/resources.json``, restores the data folder's last snapshot (``chalicelib.local.persistence``),
+seeds the local keys, then serves the Chalice routes over HTTP, polls the queues into the SQS handlers
+and ticks the schedules. ``AWS_ENDPOINT_URL`` set beforehand points it at LocalStack or AWS instead of
+moto (no child, no data folder).
+
+Stopping is ordered so nothing queued is lost: the HTTP server stops taking requests, the pollers finish
+the batch in hand, then the child saves a snapshot and exits.
 """
 
 from __future__ import annotations
@@ -16,14 +21,20 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import SQSEventConfig
+
+if TYPE_CHECKING:
+    from chalicelib.local.aws_server import EmbeddedAws
+    from chalicelib.local.persistence import Restored
 
 log = logging.getLogger("orbit.local")
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_API_KEY = "osk_local_development_secret_key"
 DEFAULT_SITE_KEY = "opk_local_development_site_key"
+DEFAULT_DATA_DIR = ROOT / ".orbit"
+POLLER_STOP_SECONDS = 30.0  # how long stop() lets a poller finish the batch in hand
 
 
 def free_port() -> int:
@@ -43,14 +54,27 @@ class LocalRuntime:
         site_key: str = DEFAULT_SITE_KEY,
         time_scale: float = 1.0,
         extra_origins: list[str] | None = None,
+        data_dir: Path | str | None = None,
+        fresh: bool = False,
+        poll_queues: bool = True,
+        autosave_seconds: float = 30.0,
     ) -> None:
+        """``data_dir``: keep moto's state there between runs (None: keep nothing, as tests do);
+        ``fresh``: start empty even if it holds a snapshot; ``poll_queues``: False leaves messages queued."""
         self.port = port or free_port()
         self.stage = stage
         self.api_key = api_key
         self.site_key = site_key
         self.time_scale = time_scale
         self.extra_origins = extra_origins or []
-        self.moto: Any = None
+        self.data_dir = Path(data_dir).resolve() if data_dir is not None else None
+        self.fresh = fresh
+        self.poll_queues = poll_queues
+        self.autosave_seconds = autosave_seconds
+        self.moto: EmbeddedAws | None = None
+        self.restored: Restored | None = None
+        self.data_note = "not kept (no data folder)"
+        self._data_lock: Any = None
         self.http: Any = None
         self.threads: list[Any] = []
         self.pollers: list[Any] = []
@@ -67,22 +91,78 @@ class LocalRuntime:
         os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
         if os.environ.get("AWS_ENDPOINT_URL"):
             return  # LocalStack or a real account was chosen
-        from moto.server import ThreadedMotoServer
+        from chalicelib.local.aws_server import EmbeddedAws
 
-        moto_port = free_port()
-        os.environ["MOTO_PORT"] = str(moto_port)  # moto's own callbacks (Step Functions tasks) use it
-        self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=moto_port, verbose=False)
-        self.moto.start()
-        os.environ["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{moto_port}"
+        self.moto = EmbeddedAws(self.data_dir, os.environ["AWS_DEFAULT_REGION"], self.autosave_seconds).start()
+        os.environ["MOTO_PORT"] = str(self.moto.port)  # moto's own callbacks (Step Functions tasks) use it
+        os.environ["AWS_ENDPOINT_URL"] = self.moto.url
+
+    def _saved_state(self) -> dict[str, Any] | None:
+        """The data folder's snapshot to restore (None: start empty), and the banner's line about it."""
+        from chalicelib.local import persistence
+
+        if self.data_dir is None:
+            return None
+        where = _shown(self.data_dir)
+        if os.environ.get("AWS_ENDPOINT_URL"):
+            self.data_note = f"kept by {os.environ['AWS_ENDPOINT_URL']} ({where} unused)"
+            self.data_dir = None
+            return None
+        self._lock_data_dir()
+        if self.fresh:
+            previous = persistence.set_aside(self.data_dir)
+            kept = f" (the previous snapshot is kept as {_shown(previous, folder=False)})" if previous else ""
+            self.data_note = f"ORBIT_FRESH=1: starting empty{kept}"
+            return None
+        snapshot = persistence.load(self.data_dir)
+        if snapshot is None:
+            self.data_note = f"nothing saved in {where} yet: starting empty"
+        return snapshot
+
+    def _lock_data_dir(self) -> None:
+        """One runtime per data folder: two would overwrite each other's snapshots."""
+        import fcntl
+
+        from chalicelib.local.persistence import SnapshotError
+
+        assert self.data_dir is not None
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        handle = (self.data_dir / ".lock").open("a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise SnapshotError(
+                f"another Orbit runtime is using {_shown(self.data_dir)}; stop it or set ORBIT_DATA_DIR"
+            ) from None
+        self._data_lock = handle
+
+    def _restore(self, snapshot: dict[str, Any] | None) -> None:
+        from chalicelib import aws
+        from chalicelib.local import persistence
+
+        if snapshot is not None and self.data_dir is not None:
+            self.restored = persistence.restore(snapshot, aws.dynamodb(), aws.sqs())
+            items, messages = self.restored.items, self.restored.messages
+            self.data_note = (
+                f"restored {items:,} items and {messages:,} queued messages from {_shown(self.data_dir)} "
+                f"(saved {snapshot.get('savedAt', '?')})"
+            )
+        if self.moto is not None and self.data_dir is not None:
+            self.moto.arm()  # from here on the child saves: periodically when something changed, and at stop
+            where = _shown(self.data_dir)
+            self.data_note += f"; saving to {where} every {self.autosave_seconds:g} s (if changed) and at shutdown"
 
     def start(self) -> LocalRuntime:
         from chalicelib import aws, deps
         from chalicelib.local.demo_catalog import seed_demo_catalog
         from chalicelib.local.provision import provision
 
+        snapshot = self._saved_state()  # read before moto starts: AWS_ENDPOINT_URL is still the user's choice
         self._start_aws()
         deps.reset()
         os.environ.update(provision(aws.cloudformation(), self.stage))
+        self._restore(snapshot)
         os.environ["ORBIT_TIME_SCALE"] = str(self.time_scale)
         os.environ["ORBIT_DEMO_SITE_KEY"] = self.site_key
         deps.reset()
@@ -92,7 +172,7 @@ class LocalRuntime:
         self.app = importlib.import_module("app").app
         self._serve_http()
         for source in self.app.event_sources:
-            if isinstance(source, SQSEventConfig):
+            if isinstance(source, SQSEventConfig) and self.poll_queues:
                 from chalicelib.local.workers import SqsPoller
 
                 poller = SqsPoller(self.app, source, aws.sqs(), os.environ["AWS_DEFAULT_REGION"])
@@ -107,9 +187,10 @@ class LocalRuntime:
     def _seed_keys(self) -> None:
         from chalicelib.auth.keys import digest
         from chalicelib.deps import ports
+        from chalicelib.local.origins import local_site_origins
         from chalicelib.services.keys import create_key
 
-        origins = [f"http://127.0.0.1:{self.port}", f"http://localhost:{self.port}", *self.extra_origins]
+        origins = local_site_origins(self.port, self.extra_origins)
         if ports().keys.key(digest(self.api_key)) is None:
             create_key(ports(), "secret", "local secret key", plaintext=self.api_key)
         create_key(ports(), "site", "local site key", origins=origins, plaintext=self.site_key)
@@ -146,6 +227,7 @@ class LocalRuntime:
         return False
 
     def stop(self) -> None:
+        """Stop taking requests, let the pollers finish the batch in hand, then stop moto (which saves)."""
         for poller in self.pollers:
             poller.stopping.set()
         if self.scheduler:
@@ -153,10 +235,19 @@ class LocalRuntime:
         if self.http:
             self.http.server.shutdown()
             self.http.server.server_close()
+            self.http = None
         for poller in self.pollers:
-            poller.join(timeout=5)
+            poller.join(timeout=POLLER_STOP_SECONDS)
+            if poller.is_alive():
+                log.warning("poller %s is still busy; its batch will be delivered again", poller.name)
+        if self.scheduler and self.scheduler.is_alive():
+            self.scheduler.join(timeout=POLLER_STOP_SECONDS)  # a tick in progress writes before the snapshot
         if self.moto:
             self.moto.stop()
+            self.moto = None
+        if self._data_lock is not None:
+            self._data_lock.close()  # releases the folder's lock
+            self._data_lock = None
 
 
 def _handler_class() -> Any:
@@ -232,22 +323,59 @@ def _decode_path_parameters() -> None:
     chalice_local.RouteMatcher = DecodingRouteMatcher  # type: ignore[misc]
 
 
+def _shown(path: Path, folder: bool = True) -> str:
+    """A path as the banner shows it: relative to the working directory when under it."""
+    try:
+        shown = str(path.relative_to(Path.cwd()))
+    except ValueError:
+        shown = str(path)
+    return f"{shown}/" if folder else shown
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    return default if not value else value not in ("0", "false", "no", "off")
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    from chalicelib.local.origins import VARIABLE, describe, local_site_origins, site_origins
+    from chalicelib.local.persistence import SnapshotError
+
+    try:
+        extra_origins = site_origins(os.environ.get(VARIABLE))
+    except ValueError as exc:
+        sys.exit(f"Cannot start: {exc}")
     runtime = LocalRuntime(
         port=int(os.environ.get("PORT", "8000")),
         api_key=os.environ.get("ORBIT_API_KEY") or DEFAULT_API_KEY,
         site_key=os.environ.get("ORBIT_SITE_KEY") or DEFAULT_SITE_KEY,
         time_scale=float(os.environ.get("ORBIT_TIME_SCALE", "1") or 1),
+        data_dir=os.environ.get("ORBIT_DATA_DIR") or DEFAULT_DATA_DIR,
+        fresh=_flag("ORBIT_FRESH"),
+        poll_queues=_flag("ORBIT_POLLERS", default=True),
+        extra_origins=extra_origins,
     )
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    runtime.start()
-    print(f"Orbit local runtime on {runtime.url} (embedded AWS at {os.environ['AWS_ENDPOINT_URL']})")
+    try:
+        runtime.start()
+    except SnapshotError as exc:
+        runtime.stop()
+        sys.exit(f"Cannot start: {exc}")
+    except BaseException:
+        runtime.stop()
+        raise
+    moto = f" (moto, pid {runtime.moto.pid})" if runtime.moto else ""
+    print(f"Orbit local runtime on {runtime.url} (embedded AWS at {os.environ['AWS_ENDPOINT_URL']}{moto})")
+    print(f"  data           : {runtime.data_note}")
+    if not runtime.poll_queues:
+        print("  queues         : not polled (ORBIT_POLLERS=0); messages stay queued")
     print(f"  secret API key : {runtime.api_key}")
     print(f"  site key       : {runtime.site_key}")
+    print(f"  site origins   : {describe(local_site_origins(runtime.port, runtime.extra_origins))}")
     print(f"  API docs       : {runtime.url}/docs     demo shop: {runtime.url}/demo/")
     print(f"Orbit is ready on {runtime.url}", flush=True)
     stop.wait()

@@ -103,5 +103,5 @@ def same_order(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
     """True when a resend carries nothing new (the upsert is a no-op)."""
     if old is None:
         return False
-    ignored = {"ver", "updatedAt", "contact", "pk", "receivedAt"}
+    ignored = {"ver", "updatedAt", "contact", "pk", "receivedAt", "prev"}
     return {k: v for k, v in old.items() if k not in ignored} == {k: v for k, v in new.items() if k not in ignored}

@@ -18,9 +18,10 @@ from chalicelib.clock import iso
 from chalicelib.contacts.imports import ImportAccepted, ImportRequest, ImportStatus, RowError
 from chalicelib.contacts.models import ContactIn
 from chalicelib.errors import InvalidInput, NotFound, OrbitError
-from chalicelib.messages import ImportMsg, ImportRow, UnknownMessage, parse_message
+from chalicelib.messages import ImportMsg, ImportRow
 from chalicelib.ports import Ports
 from chalicelib.services.contacts import upsert
+from chalicelib.services.records import parse_or_park
 from chalicelib.validation import details_from
 
 log = logging.getLogger("orbit.imports")
@@ -92,13 +93,9 @@ def consume(ports: Ports, records: list[tuple[str, str]]) -> list[str]:
     failed: list[str] = []
     for record_id, body in records:
         try:
-            message = parse_message(body)
-            if not isinstance(message, ImportMsg):
-                raise UnknownMessage(f"the imports consumer does not take {message.kind!r} messages")
-            apply_import_chunk(ports, message)
-        except (ValueError, ValidationError) as exc:
-            log.error("poison record %s: %s", record_id, exc)
-            failed.append(record_id)
+            message = parse_or_park(ports, "imports", record_id, body)
+            if isinstance(message, ImportMsg):
+                apply_import_chunk(ports, message)
         except Exception:
             log.exception("import chunk %s failed; it will retry", record_id)
             failed.append(record_id)

@@ -2,22 +2,27 @@
 
 Bad items are rejected one by one (index + errors) and never block good ones; nothing is queued
 for a rejected item. Times far in the future are rejected; past events are welcome.
+
+Event ids: an item's ``eventId``, else one derived from its content (``event_id``), so a client that
+retries a timed-out request stores nothing twice (the consumer's conditional put dedupes on the id).
 """
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime, timedelta
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
 
 from chalicelib.events.models import (
     MAX_EVENT_BYTES,
+    UNTIMED_WINDOW,
     Event,
     EventIn,
     EventsAccepted,
     Rejected,
+    content_id,
     encoded_size,
 )
 from chalicelib.identity.commands import AliasCommand, IdentifyCommand
@@ -41,10 +46,43 @@ def _check_item(raw: Any, index: int) -> list[dict[str, str]]:
     return []
 
 
+def window_start(now: datetime, window: timedelta = UNTIMED_WINDOW) -> datetime:
+    """The start of the ``window``-long UTC interval ``now`` falls in."""
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    return epoch + (now - epoch) // window * window
+
+
+def event_id(item: EventIn, now: datetime, copies: Counter[str] | None = None) -> str:
+    """``item.eventId``, else ``evt-`` + the content id of its type, identity, properties and time: its own
+    ``timestamp`` (exact, whenever the retry comes), else the start of the receive-time window (``UNTIMED_WINDOW``).
+
+    ``copies`` counts the derived ids already given in the same request: a request that repeats an identical
+    item sends it that many times on purpose, so the k-th copy (from 0) gets ``copy: k`` in its content, and
+    a resend of the whole request derives the same ids again."""
+    if item.eventId:
+        return item.eventId
+    content: dict[str, Any] = {
+        "type": item.type,
+        "identity": item.identity().model_dump(exclude_none=True),
+        "properties": item.properties,
+    }
+    if item.timestamp is not None:
+        content["timestamp"] = item.timestamp.astimezone(UTC).isoformat()
+    else:
+        content["receivedWindow"] = window_start(now).isoformat()
+    derived = content_id("evt-", content)
+    if copies is None:
+        return derived
+    copy = copies[derived]
+    copies[derived] += 1
+    return derived if copy == 0 else content_id("evt-", {**content, "copy": copy})
+
+
 def accept_events(ports: Ports, items: list[Any]) -> EventsAccepted:
     now = ports.clock.now()
     messages: list[QueueMessage] = []
     rejected: list[Rejected] = []
+    copies: Counter[str] = Counter()
     for index, raw in enumerate(items):
         errors = _check_item(raw, index)
         if not errors:
@@ -58,7 +96,7 @@ def accept_events(ports: Ports, items: list[Any]) -> EventsAccepted:
                     errors = [{"path": f"events[{index}].timestamp", "message": "is too far in the future"}]
                 else:
                     event = Event(
-                        eventId=item.eventId or uuid.uuid4().hex,
+                        eventId=event_id(item, now, copies),
                         type=item.type,
                         identity=item.identity(),
                         timestamp=ts,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from chalicelib.contacts.folded import Folded
 from chalicelib.contacts.record import KIND_CONTACT, ContactRecord
 from chalicelib.storage.dynamo import Item, Table, item_size, serialize
 
@@ -19,6 +20,7 @@ def _to_item(rec: ContactRecord) -> Item:
         "agg": rec.aggs,
         "merged": rec.merged or None,
         "mergedInto": rec.merged_into,
+        "fd": rec.folded.pack() or None,
         "ver": rec.version,
         "createdAt": rec.created_at,
         "updatedAt": rec.updated_at,
@@ -47,6 +49,7 @@ def _from_item(item: Item) -> ContactRecord:
         aggs=item.get("agg") or {},
         merged=item.get("merged") or [],
         merged_into=item.get("mergedInto"),
+        folded=Folded.unpack(item.get("fd")),
         version=int(item.get("ver", 0)),
         created_at=item.get("createdAt", ""),
         updated_at=item.get("updatedAt", ""),

@@ -1,9 +1,11 @@
-"""Events table adapter: the activity log, with dedupe folded into each event's conditional put.
+"""Events table adapter: the activity log, one row per contact and event, keyed by time.
 
-Key: ``pk`` = contact key, ``sk`` = event id, so ``attribute_not_exists`` on the put drops a
-redelivered or resent event for as long as the row lives (the retention TTL, far beyond 24 h).
-The local secondary index ``by_time`` (sort key ``ts`` = ``<iso time>#<event id>``) serves the
-activity feed newest first.
+Key: ``pk`` = contact key, ``sk`` = ``<iso time>#<event id>``, so a query of the contact's partition reads
+its activity newest first without an index (one write unit per event, not two). The put is conditional
+(``attribute_not_exists``): a resent event with the same id and time is found in the row for as long as it
+lives (the retention TTL ``x``), and ``insert`` hands back the stored row so the consumer can tell a crash's
+leftover from an old resend (``contacts/folded.py``). Resends whose time differs (sent without a timestamp)
+are caught by the contact's folded-events record within its window instead.
 """
 
 from __future__ import annotations
@@ -15,15 +17,18 @@ from datetime import datetime, timedelta
 from chalicelib.clock import iso
 from chalicelib.errors import Conflict, InvalidInput
 from chalicelib.events.models import Event, Identity
-from chalicelib.storage.dynamo import Item, Table, item_size, serialize
+from chalicelib.storage.dynamo import Item, Table
+
+
+def sort_key(event: Event) -> str:
+    return f"{iso(event.timestamp)}#{event.eventId}"
 
 
 def _to_item(contact_key: str, event: Event, retention_days: int) -> Item:
     expires = event.receivedAt + timedelta(days=retention_days)
     return {
         "pk": contact_key,
-        "sk": event.eventId,
-        "ts": f"{iso(event.timestamp)}#{event.eventId}",
+        "sk": sort_key(event),
         "t": event.type,
         "p": json.dumps(event.properties, separators=(",", ":"), default=str) if event.properties else None,
         "c": json.dumps(event.context, separators=(",", ":"), default=str) if event.context else None,
@@ -35,11 +40,12 @@ def _to_item(contact_key: str, event: Event, retention_days: int) -> Item:
 
 
 def _from_item(item: Item) -> Event:
+    at, event_id = item["sk"].split("#", 1)
     return Event(
-        eventId=item["sk"],
+        eventId=event_id,
         type=item["t"],
         identity=Identity.model_validate_json(item.get("i") or "{}"),
-        timestamp=datetime.fromisoformat(item["ts"].split("#", 1)[0]),
+        timestamp=datetime.fromisoformat(at),
         receivedAt=datetime.fromisoformat(item["rcv"]),
         properties=json.loads(item["p"]) if item.get("p") else {},
         context=json.loads(item["c"]) if item.get("c") else {},
@@ -60,7 +66,7 @@ def decode_cursor(cursor: str | None) -> Item | None:
         key = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except (ValueError, TypeError) as exc:
         raise InvalidInput("cursor is not valid") from exc
-    if not isinstance(key, dict) or set(key) != {"pk", "sk", "ts"}:
+    if not isinstance(key, dict) or set(key) != {"pk", "sk"} or not all(isinstance(v, str) for v in key.values()):
         raise InvalidInput("cursor is not valid")
     return key
 
@@ -70,25 +76,21 @@ class DynamoEventStore:
         self.table = table
         self.retention_days = retention_days
 
-    def insert(self, contact_key: str, event: Event) -> bool:
-        """Store the event; False when this contact already has it (a duplicate)."""
+    def insert(self, contact_key: str, event: Event) -> Event | None:
+        """Store the event; when this contact already has it (same id and time), store nothing and return
+        the stored one."""
         try:
             self.table.put(_to_item(contact_key, event, self.retention_days), "attribute_not_exists(sk)")
         except Conflict:
-            return False
-        return True
-
-    def remove(self, contact_key: str, event: Event) -> None:
-        size = item_size(serialize(_to_item(contact_key, event, self.retention_days)))
-        self.table.delete({"pk": contact_key, "sk": event.eventId}, size)
+            stored = self.table.get({"pk": contact_key, "sk": sort_key(event)})
+            return _from_item(stored) if stored else event
+        return None
 
     def activity(self, contact_key: str, limit: int, cursor: str | None = None) -> tuple[list[Event], str | None]:
         start = decode_cursor(cursor)
         if start is not None and start["pk"] != contact_key:
             raise InvalidInput("cursor belongs to another contact")
-        items, last = self.table.query(
-            "pk = :pk", {":pk": contact_key}, index="by_time", forward=False, limit=limit, start=start
-        )
+        items, last = self.table.query("pk = :pk", {":pk": contact_key}, forward=False, limit=limit, start=start)
         return [_from_item(i) for i in items], encode_cursor(last)
 
     def move_all(self, from_key: str, to_key: str) -> int:

@@ -40,27 +40,33 @@ class SqsQueue:
                 raise Retryable(f"queue {self.queue_name} is unavailable") from exc
         return self._url
 
-    def send_bodies(self, bodies: Sequence[str]) -> None:
-        """Send every body or raise Retryable; entries SQS refuses are retried with backoff."""
+    def send_bodies(self, bodies: Sequence[str], attributes: Mapping[str, str] | None = None) -> None:
+        """Send every body (with string message ``attributes``) or raise Retryable; entries SQS refuses are
+        retried with backoff."""
         batch: list[str] = []
         size = 0
         for body in bodies:
             if batch and (len(batch) == 10 or size + len(body) > MAX_BATCH_BYTES):
-                self._send_batch(batch)
+                self._send_batch(batch, attributes)
                 batch, size = [], 0
             batch.append(body)
             size += len(body)
         if batch:
-            self._send_batch(batch)
+            self._send_batch(batch, attributes)
 
-    def _send_batch(self, bodies: list[str]) -> None:
+    def _send_batch(self, bodies: list[str], attributes: Mapping[str, str] | None) -> None:
         entries: list[SendMessageBatchRequestEntryTypeDef] = [
             {"Id": str(i), "MessageBody": b} for i, b in enumerate(bodies)
         ]
+        values = dict(attributes or {})
         correlation = logs.correlation_id()
         if correlation:  # the request that queued these, for the consumer's logs
-            for entry in entries:
-                entry["MessageAttributes"] = {logs.CORRELATION_ID: {"DataType": "String", "StringValue": correlation}}
+            values.setdefault(logs.CORRELATION_ID, correlation)
+        for entry in entries:
+            if values:
+                entry["MessageAttributes"] = {
+                    name: {"DataType": "String", "StringValue": value[:1000]} for name, value in values.items()
+                }
         for attempt in range(SEND_ATTEMPTS):
             if attempt and self.sleep is not None:
                 self.sleep(backoff(attempt))

@@ -12,17 +12,14 @@ the batch) clock skew is corrected Segment-style: ``received_at - (sentAt - clie
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from chalicelib.errors import ErrorDetail, InvalidInput
-from chalicelib.events.models import MAX_EVENT_BYTES, PAGE_VIEWED, Event, Identity, encoded_size
+from chalicelib.events.models import MAX_EVENT_BYTES, PAGE_VIEWED, Event, Identity, content_id, encoded_size
 from chalicelib.identity.commands import AliasCommand, IdentifyCommand
-from chalicelib.tracking.esputnik import IDENTIFY, from_esputnik
 from chalicelib.validation import EventTypeName, details_from
 
 MAX_BATCH_CALLS = 500
@@ -97,9 +94,7 @@ def _cross_field(raw: dict[str, Any]) -> list[ErrorDetail]:
 
 def message_id(call: dict[str, Any]) -> str:
     """The deterministic id of a call without ``messageId``: ``seg-`` + sha256 of its canonical JSON."""
-    content = {k: v for k, v in call.items() if k not in _TRANSPORT_KEYS}
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return "seg-" + hashlib.sha256(canonical.encode()).hexdigest()
+    return content_id("seg-", {k: v for k, v in call.items() if k not in _TRANSPORT_KEYS})
 
 
 def event_time(call: SegmentCall, received_at: datetime, sent_at: datetime | None = None) -> datetime:
@@ -200,6 +195,8 @@ def _identify(
 
 
 def _track(call: SegmentCall, msg_id: str, when: datetime, received_at: datetime) -> Output:
+    from chalicelib.tracking.esputnik import IDENTIFY, from_esputnik  # only track calls need the eS.js mapper
+
     assert call.event  # checked by _cross_field()
     mapped = from_esputnik(call.event, call.properties)
     if mapped is None:

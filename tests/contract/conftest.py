@@ -2,10 +2,12 @@
 against the adapter on a fresh moto account (``aws``, from the ``stores`` fixture).
 
 A test takes the port it checks (``contacts``, ``events``, ``orders``, ``keys``, ``fields``, ``imports``,
-``catalog``, ``queues``) and only talks to it through the port's methods.
+``catalog``, ``queues``, ``dead_letters``) and only talks to it through the port's methods.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import pytest
 
@@ -14,6 +16,7 @@ from chalicelib.messages import QueueMessage, Stream, parse_message
 from chalicelib.ports import (
     Catalog,
     ContactStore,
+    DeadLetters,
     EventLog,
     FieldStore,
     ImportJobStore,
@@ -93,3 +96,37 @@ def queues(wired: Ports) -> Queues:
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
     return Queues(publisher, receive)
+
+
+@pytest.fixture
+def dead_letters(wired: Ports) -> DeadLetters:
+    return wired.dead_letters
+
+
+@pytest.fixture
+def requeued(wired: Ports) -> Callable[[Stream], list[str]]:
+    """The raw bodies waiting on a stream's queue (taken off it): where a redrive sends dead letters."""
+    publisher = wired.publisher
+    if isinstance(publisher, FakePublisher):
+
+        def taken(stream: Stream) -> list[str]:
+            bodies, publisher.raw[stream] = publisher.raw[stream], []
+            return bodies
+
+        return taken
+
+    from chalicelib import aws
+
+    sqs = aws.sqs()
+    names: dict[Stream, str] = {"events": wired.settings.events_queue, "imports": wired.settings.imports_queue}
+
+    def received(stream: Stream) -> list[str]:
+        url = sqs.get_queue_url(QueueName=names[stream])["QueueUrl"]
+        bodies: list[str] = []
+        while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+            for message in messages:
+                bodies.append(message["Body"])
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        return bodies
+
+    return received

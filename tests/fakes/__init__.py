@@ -13,6 +13,7 @@ from chalicelib.ports import Ports
 from chalicelib.settings import Settings
 from tests.fakes.catalog import FakeCatalog
 from tests.fakes.contacts import FakeContactStore
+from tests.fakes.dead_letters import FakeDeadLetters
 from tests.fakes.downloader import FakeDownloader
 from tests.fakes.events import FakeEventLog
 from tests.fakes.meta import FakeFieldStore, FakeImportJobStore, FakeKeyStore
@@ -25,6 +26,7 @@ __all__ = [
     "NOW",
     "FakeCatalog",
     "FakeContactStore",
+    "FakeDeadLetters",
     "FakeDownloader",
     "FakeEventLog",
     "FakeFieldStore",
@@ -38,6 +40,7 @@ __all__ = [
 
 def fake_ports(clock: Clock | None = None, settings: Settings | None = None) -> Ports:
     """Every port served in memory: default ``Settings()`` and a ``FixedClock`` at ``NOW`` unless given."""
+    publisher = FakePublisher()
     return Ports(
         settings=settings or Settings(),
         clock=clock or FixedClock(NOW),
@@ -48,6 +51,7 @@ def fake_ports(clock: Clock | None = None, settings: Settings | None = None) -> 
         fields=FakeFieldStore(),
         imports=FakeImportJobStore(),
         catalog=FakeCatalog(),
-        publisher=FakePublisher(),
+        publisher=publisher,
         downloader=FakeDownloader(),
+        dead_letters=FakeDeadLetters(publisher),
     )

@@ -7,6 +7,7 @@ import threading
 import zlib
 from collections.abc import Iterator
 
+from chalicelib.contacts.folded import Folded
 from chalicelib.contacts.models import STANDARD_FIELDS
 from chalicelib.contacts.record import KIND_CONTACT, ContactRecord
 from chalicelib.errors import Conflict, Permanent
@@ -29,6 +30,7 @@ def stored_record(rec: ContactRecord) -> ContactRecord:
         aggs=stored_value(rec.aggs) or {},
         merged=stored_value(rec.merged) or [],
         merged_into=rec.merged_into,
+        folded=Folded.unpack(rec.folded.pack()),
         version=rec.version,
         created_at=rec.created_at,
         updated_at=rec.updated_at,

@@ -59,26 +59,20 @@ def _decode(cursor: str) -> tuple[str, str]:
 
 
 class FakeEventLog:
-    """``rows[contact key][event id]``: the stored events."""
+    """``rows[contact key][position]``: the stored events, by time and id."""
 
     def __init__(self) -> None:
         self.rows: dict[str, dict[str, Event]] = {}
         self._lock = threading.RLock()
 
-    def insert(self, contact_key: str, event: Event) -> bool:
+    def insert(self, contact_key: str, event: Event) -> Event | None:
         with self._lock:
             rows = self.rows.setdefault(contact_key, {})
-            if event.eventId in rows:
-                return False
-            rows[event.eventId] = stored_event(event)
-            return True
-
-    def remove(self, contact_key: str, event: Event) -> None:
-        with self._lock:
-            rows = self.rows.get(contact_key, {})
-            rows.pop(event.eventId, None)
-            if not rows:
-                self.rows.pop(contact_key, None)
+            stored = stored_event(event)
+            if position(stored) in rows:
+                return rows[position(stored)]
+            rows[position(stored)] = stored
+            return None
 
     def activity(self, contact_key: str, limit: int, cursor: str | None = None) -> tuple[list[Event], str | None]:
         after: str | None = None

@@ -16,6 +16,7 @@ class FakePublisher:
 
     def __init__(self) -> None:
         self.published: dict[Stream, list[QueueMessage]] = {"events": [], "imports": []}
+        self.raw: dict[Stream, list[str]] = {"events": [], "imports": []}  # bodies sent back by a redrive
         self.failure: OrbitError | None = None
 
     def publish(self, messages: Sequence[QueueMessage]) -> None:

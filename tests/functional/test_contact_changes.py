@@ -1,5 +1,5 @@
 """The one announcement of a changed contact, (before, after, new events), on the moto-backed ports:
-once per changed contact, never for a redelivered duplicate, never for an undone write."""
+once per changed contact, never for a redelivered duplicate, never for a failed write."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def test_a_redelivered_batch_is_not_announced(stores):
     assert changes == []
 
 
-def test_an_undone_write_is_not_announced_and_its_retry_is_announced_once(stores):
+def test_a_failed_write_is_not_announced_and_its_retry_is_announced_once(stores):
     stores.contacts = FlakyContacts(stores.contacts, failures=1)
     changes = heard(stores)
     assert sorted(Consumer(stores).process(records())) == ["m1", "m2"]

@@ -1,7 +1,7 @@
 """Events: edge validation, queue, idempotent consumer, activity, partial failures, DLQ."""
 
 import json
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 from chalicelib import aws
 from chalicelib.events.models import Event, Identity
@@ -59,6 +59,101 @@ def test_a_resent_event_id_changes_nothing(api):
     send(api, event)
     api.drain()
     assert card(api)["aggregates"]["eventCounts"]["Login"]["last1d"] == 1
+
+
+# --- items without eventId: ids derived from their content (chalicelib.services.ingest.event_id) ------------------
+
+
+def stored_ids(api, external_id):
+    _, activity = api.json("GET", f"/v1/contacts/{external_id}/activity?limit=50")
+    return [e["eventId"] for e in activity["events"]]
+
+
+def test_the_same_item_without_event_id_posted_twice_is_stored_once(api, clock):
+    item = {"type": "Login", "externalId": "u-1", "properties": {"method": "sso"}}
+    send(api, item)
+    clock.advance(seconds=40)  # the client timed out and retried
+    send(api, item)
+    api.drain()
+    assert card(api)["aggregates"]["eventCounts"]["Login"]["last1d"] == 1
+    [event_id] = stored_ids(api, "u-1")
+    assert event_id.startswith("evt-")
+
+
+def test_a_timestamped_item_is_deduplicated_whenever_it_is_resent(api, clock):
+    item = {"type": "Login", "externalId": "u-1", "timestamp": (NOW - timedelta(hours=1)).isoformat()}
+    send(api, item)
+    clock.advance(hours=6)
+    same_instant = {
+        **item,
+        "timestamp": (NOW - timedelta(hours=1)).astimezone(timezone(timedelta(hours=2))).isoformat(),
+    }
+    send(api, same_instant)
+    api.drain()
+    assert len(stored_ids(api, "u-1")) == 1
+
+
+def test_different_items_without_event_id_are_all_stored(api):
+    base = {"type": "Product Viewed", "externalId": "u-1", "properties": {"product_id": "sku-1"}}
+    send(
+        api,
+        base,
+        {**base, "type": "Product Added"},
+        {**base, "properties": {"product_id": "sku-2"}},
+        {**base, "externalId": "u-2"},
+        {**base, "timestamp": (NOW - timedelta(minutes=1)).isoformat()},
+    )
+    api.drain()
+    assert len(stored_ids(api, "u-1")) == 4 and len(stored_ids(api, "u-2")) == 1
+
+
+def test_copies_inside_one_request_are_each_stored_and_a_resend_adds_nothing(api):
+    request = [{"type": "Login", "externalId": "u-1"}] * 3
+    send(api, *request)
+    send(api, *request)
+    api.drain()
+    assert len(set(stored_ids(api, "u-1"))) == 3
+
+
+def test_an_untimed_item_received_in_a_later_window_is_a_new_event(api, clock):
+    item = {"type": "Login", "externalId": "u-1"}
+    send(api, item)
+    clock.advance(minutes=5)  # NOW is on a window boundary: this is the next 5-minute window
+    send(api, item)
+    api.drain()
+    assert len(stored_ids(api, "u-1")) == 2
+
+
+def test_derived_ids_depend_on_type_identity_properties_and_time():
+    from chalicelib.events.models import EventIn
+    from chalicelib.services.ingest import event_id, window_start
+
+    base = {"type": "A", "externalId": "u-1", "properties": {"a": 1, "b": [1, 2]}}
+    at = EventIn.model_validate(base)
+    assert event_id(at, NOW) == event_id(EventIn.model_validate({**base, "properties": {"b": [1, 2], "a": 1}}), NOW)
+    assert event_id(at, NOW) == event_id(at, NOW + timedelta(minutes=4, seconds=59))
+    assert event_id(at, NOW) != event_id(at, NOW + timedelta(minutes=5))
+    variants = [
+        {**base, "type": "B"},
+        {**base, "externalId": "u-2"},
+        {**base, "email": "u@example.com"},
+        {**base, "properties": {"a": 2, "b": [1, 2]}},
+        {**base, "timestamp": NOW.isoformat()},
+        {**base, "timestamp": (NOW + timedelta(seconds=1)).isoformat()},
+    ]
+    ids = {event_id(at, NOW), *(event_id(EventIn.model_validate(v), NOW) for v in variants)}
+    assert len(ids) == len(variants) + 1
+    given = EventIn.model_validate({**base, "eventId": "mine"})
+    assert event_id(given, NOW) == "mine"
+    assert window_start(NOW + timedelta(minutes=7, seconds=3)) == NOW + timedelta(minutes=5)
+
+
+def test_segment_calls_and_events_share_one_id_derivation():
+    from chalicelib.events.models import content_id
+    from chalicelib.tracking.mapping import message_id
+
+    call = {"type": "track", "event": "X", "userId": "u", "sentAt": "2026-01-01T00:00:00Z", "writeKey": "k"}
+    assert message_id(call) == content_id("seg-", {"type": "track", "event": "X", "userId": "u"})
 
 
 def test_a_redelivered_message_changes_nothing(api):
@@ -127,25 +222,32 @@ def test_one_poison_record_does_not_fail_its_neighbours(api):
     )
     poison = sqs_record('{"kind": "event", "event": {"nope": 1}}', "poison")
     result = consume_events({"Records": [sqs_record(good), poison, sqs_record("not json", "bad-json")]}, None)
-    assert sorted(f["itemIdentifier"] for f in result["batchItemFailures"]) == ["bad-json", "poison"]
+    assert result["batchItemFailures"] == []  # parked, not retried
     assert card(api)["aggregates"]["eventCounts"]["A"]["last1d"] == 1
 
 
-def test_poison_records_reach_the_dlq_after_bounded_receives(api):
+def dead_letters(queue: str = "orbit-test-events-dlq") -> list[dict]:
+    sqs = aws.sqs()
+    url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+    return sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]).get("Messages", [])
+
+
+def test_a_poison_record_goes_to_the_dead_letter_queue_at_once_with_its_reason(api):
     from app import consume_events
 
-    sqs = aws.sqs()
-    url = sqs.get_queue_url(QueueName="orbit-test-events")["QueueUrl"]
-    dlq = sqs.get_queue_url(QueueName="orbit-test-events-dlq")["QueueUrl"]
-    sqs.send_message(QueueUrl=url, MessageBody="poison")
-    receives = 0
-    while True:
-        out = sqs.receive_message(QueueUrl=url, VisibilityTimeout=0, MaxNumberOfMessages=1)
-        if not out.get("Messages"):
-            break
-        message = out["Messages"][0]
-        receives += 1
-        result = consume_events({"Records": [sqs_record(message["Body"], message["MessageId"])]}, None)
-        assert result["batchItemFailures"]
-    assert receives == 5
-    assert sqs.receive_message(QueueUrl=dlq)["Messages"][0]["Body"] == "poison"
+    result = consume_events({"Records": [sqs_record("not json", "bad-json")]}, None)
+
+    assert result["batchItemFailures"] == []
+    (parked,) = dead_letters()
+    assert parked["Body"] == "not json"
+    assert parked["MessageAttributes"]["reason"]["StringValue"].startswith("cannot be parsed")
+
+
+def test_a_message_of_another_stream_is_parked_with_its_reason(api):
+    from app import consume_events
+    from chalicelib.messages import ImportMsg
+
+    body = ImportMsg(importId="i-1", chunk=0, rows=[]).body()
+    assert consume_events({"Records": [sqs_record(body, "misrouted")]}, None)["batchItemFailures"] == []
+    (parked,) = dead_letters()
+    assert "imports stream" in parked["MessageAttributes"]["reason"]["StringValue"]

@@ -113,3 +113,25 @@ def test_policy_names_only_the_stage_resources(stage: str) -> None:
     for statement in policy["Statement"]:
         for resource in _listed(statement["Resource"]):
             assert f"orbit-{stage}" in resource, resource
+
+
+def test_a_content_encoding_the_gateway_refuses_is_a_415_in_the_error_shape(merged: dict[str, Any]) -> None:
+    responses = merged["Resources"]["RestAPI"]["Properties"]["GatewayResponses"]
+    refused = responses["UNSUPPORTED_MEDIA_TYPE"]
+    assert "StatusCode" not in refused  # API Gateway's own 415 stands
+    template = refused["ResponseTemplates"]["application/json"]
+    assert json.loads(template.replace("$context.error.messageString", '"m"'))["error"]["code"] == (
+        "unsupported_media_type"
+    )
+
+
+def test_the_packaged_api_declares_the_binary_media_types_that_carry_gzip_bodies() -> None:
+    """``chalice package`` writes ``app.api.binary_types`` into the REST API's definition; with ``application/*`` and
+    ``text/*`` there, a gzip body of any type a route accepts reaches the function byte for byte (base64)."""
+    from chalice.deploy.swagger import CFNSwaggerGenerator
+
+    from app import app
+
+    definition = CFNSwaggerGenerator().generate_swagger(app)
+    assert {"application/*", "text/*"} <= set(definition["x-amazon-apigateway-binary-media-types"])
+    assert "*/*" not in definition["x-amazon-apigateway-binary-media-types"]

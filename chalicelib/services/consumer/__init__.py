@@ -9,15 +9,14 @@ undone is never announced.
 from __future__ import annotations
 
 import logging
-
-from pydantic import ValidationError
+from collections.abc import Collection
 
 from chalicelib.events.models import Enricher
-from chalicelib.messages import parse_message
 from chalicelib.ports import Ports
 from chalicelib.services.consumer.applying import ContactWriter, Redirect
 from chalicelib.services.consumer.planning import Plan, Work
 from chalicelib.services.consumer.resolver import Resolver
+from chalicelib.services.records import parse_or_park
 
 log = logging.getLogger("orbit.consumer")
 
@@ -29,16 +28,16 @@ class Consumer:
         self.ports = ports
         self.writer = ContactWriter(ports, enrich)
 
-    def process(self, records: list[tuple[str, str]]) -> list[str]:
-        """Apply ``(message id, body)`` records; return the ids that failed."""
+    def process(self, records: list[tuple[str, str]], retried: Collection[str] = ()) -> list[str]:
+        """Apply ``(message id, body)`` records; return the ids that failed. ``retried`` names the records
+        delivered before (SQS's receive count above 1): their writes may not have been announced."""
         failed: list[str] = []
         plan = Plan(Resolver(self.ports.contacts), self.ports.orders)
         for record_id, body in records:
             try:
-                plan.add(parse_message(body), record_id)
-            except (ValueError, ValidationError) as exc:
-                log.error("poison record %s: %s", record_id, exc)
-                failed.append(record_id)
+                message = parse_or_park(self.ports, "events", record_id, body)
+                if message is not None:
+                    plan.add(message, record_id)
             except Exception:
                 log.exception("record %s failed", record_id)
                 failed.append(record_id)
@@ -47,7 +46,7 @@ class Consumer:
         while pending:
             work = pending.pop(0)
             try:
-                change = self.writer.apply(work)
+                outcome = self.writer.apply(work, retried=any(r in retried for r in work.record_ids))
             except Redirect as redirect:
                 _target(pending, redirect.target).absorb(work)
                 continue
@@ -55,11 +54,16 @@ class Consumer:
                 log.exception("contact %s failed; %d records will retry", work.key, len(work.record_ids))
                 failed += work.record_ids
                 continue
-            if change is not None:
+            for replay in outcome.replays:
+                log.info("change announced again", extra={"records": work.record_ids, "change": replay.version})
+                self.ports.changes.announce(replay)
+            if outcome.change is not None:
                 changed += 1
                 # record ids, never the key: a provisional profile's key holds an email or phone
-                log.info("contact written", extra={"records": work.record_ids, "new_events": len(change.events)})
-                self.ports.changes.announce(change)
+                log.info(
+                    "contact written", extra={"records": work.record_ids, "new_events": len(outcome.change.events)}
+                )
+                self.ports.changes.announce(outcome.change)
         log.info(
             "batch applied",
             extra={"records": len(records), "contacts": len(plan.work), "changed": changed, "failed": len(failed)},

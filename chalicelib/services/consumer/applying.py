@@ -1,23 +1,33 @@
 """Applying one contact's work: fold merges, traits, new events and order transitions into one contact
-write, with dedupe folded into each event's own conditional put.
+write, exactly once across retries, races and crashes.
 
-If the contact write loses a race or fails, everything written for it is undone (event rows, order
-versions), so a retry applies it again and nothing is counted twice. A write that changes nothing
-(only duplicates) is skipped. The result says what changed, for the announcement.
+The side writes come first (event rows, order versions, merge tombstones), the contact write last. The
+contact write carries the record of what it folded (``contacts/folded.py``), so nothing is ever undone:
+whatever a crashed or lost attempt left behind is recognised and rolled forward by the next attempt,
+
+* an event already in the record is skipped (a duplicate);
+* an event whose row exists but is not in the record is folded now (a leftover), unless the row is older
+  than the record's window (an old resend);
+* an order version whose transition is not in the record is folded before anything newer (``prev`` on the
+  stored order says what it changed from);
+* a merge tombstone keeps the profile's aggregates until the contact lists the merge.
+
+A write that changes nothing (only duplicates) is skipped. The result says what changed, for the
+announcement, and which earlier writes a redelivered record may not have announced (``replays``).
 """
 
 from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.clock import iso
 from chalicelib.contacts import aggregates, keys
 from chalicelib.contacts.changes import ContactChanged
+from chalicelib.contacts.folded import within
 from chalicelib.contacts.patch import apply_patch, same_state
 from chalicelib.contacts.record import KIND_ALIAS, KIND_CONTACT, KIND_PROFILE, ContactRecord
 from chalicelib.errors import Conflict
@@ -30,6 +40,7 @@ from chalicelib.services.consumer.planning import Work
 
 log = logging.getLogger("orbit.consumer")
 ATTEMPTS = 4
+COUNTED_FIELDS = ("status", "totalCost", "currency", "date")  # what an order's transition delta reads
 
 
 @dataclass
@@ -40,81 +51,109 @@ class Redirect(Exception):
 
 
 @dataclass
-class _Attempt:
-    """What one try of a contact write stored on the side, to undo if the write fails."""
+class Outcome:
+    """What applying one contact's work did."""
 
-    undo: list[Callable[[], None]] = field(default_factory=list)
-    new_events: list[Event] = field(default_factory=list)
+    change: ContactChanged | None = None  # the write this attempt made
+    replays: list[ContactChanged] = field(default_factory=list)  # earlier writes a retry may not have announced
 
-    def rollback(self) -> None:
-        for action in reversed(self.undo):
-            try:
-                action()
-            except Exception:
-                log.exception("undo failed; a retry may under-count this contact")
+
+def transition_id(order: dict[str, Any]) -> str:
+    """The id of an order version's transition, and of the ``order<STATUS>`` event it may carry."""
+    return f"order:{order['externalOrderId']}:v{order['ver']}"
 
 
 class ContactWriter:
-    """Writes a contact's batch of work once, exactly-once under retries and races."""
+    """Writes a contact's batch of work once, exactly once under retries, races and crashes."""
 
     def __init__(self, ports: Ports, enrich: Enricher | None = None) -> None:
         self.ports = ports
         self.enrich = enrich or (lambda events: events)
+        self.window = timedelta(hours=ports.settings.dedupe_window_hours)
 
-    def apply(self, work: Work) -> ContactChanged | None:
-        """Write the contact; the change it made, or None when there was nothing new. Raises Redirect."""
+    def apply(self, work: Work, retried: bool = False) -> Outcome:
+        """Write the contact; raises Redirect when it became an alias, Conflict when it keeps changing."""
         events = self.enrich(work.events)
         for _try in range(ATTEMPTS):
             old = self.ports.contacts.load(work.key)
             if old is not None and old.kind == KIND_ALIAS and old.merged_into:
                 raise Redirect(old.merged_into)
-            attempt = _Attempt()
+            replays = self._replays(old, events, work.orders) if retried else []
+            new_events: list[Event] = []
             try:
-                rec = self._build(work, events, old, attempt)
+                rec = self._build(work, events, old, new_events)
                 if old is not None and same_state(rec, old):
-                    return None  # only duplicates: no write, no cost
+                    return Outcome(None, replays)  # only duplicates: no write, no cost
                 self.ports.contacts.save(rec, old)
             except Conflict:
-                attempt.rollback()
-                continue
-            except Exception:
-                attempt.rollback()
-                raise
-            return ContactChanged(before=old, after=rec, events=tuple(attempt.new_events))
+                continue  # another writer got there first: build again on top of what it wrote
+            return Outcome(ContactChanged(before=old, after=rec, events=tuple(new_events)), replays)
         raise Conflict(f"contact {work.key} kept changing under us")
 
-    def _build(self, work: Work, events: list[Event], old: ContactRecord | None, attempt: _Attempt) -> ContactRecord:
+    def _replays(
+        self, old: ContactRecord | None, events: list[Event], orders: list[dict[str, Any]]
+    ) -> list[ContactChanged]:
+        """The earlier writes that folded these (redelivered) events and order transitions, by the version that
+        folded them: a consumer that crashed after such a write and before announcing it told nobody."""
+        if old is None:
+            return []
+        found: dict[int, list[Event]] = {}
+        for event in events:
+            version = old.folded.version_of(event.eventId)
+            if version is not None:
+                found.setdefault(version, []).append(event)
+        web_orders = [o for e in events if e.type == ORDER_COMPLETED and (o := order_from_event(e))]
+        for order in [*orders, *web_orders]:
+            stored = self.ports.orders.load(order["externalOrderId"])
+            if stored is None or "prev" not in stored or not same_order(stored, order):
+                continue  # not this message's version
+            version = old.folded.version_of(transition_id(stored))
+            if version is None:
+                continue
+            previous = (stored.get("prev") or {}).get("status")
+            if previous != stored["status"]:
+                found.setdefault(version, []).append(_status_event(old, stored, previous))
+        return [
+            ContactChanged(before=None, after=old, events=tuple(found[v]), version=v, replayed=True)
+            for v in sorted(found)
+        ]
+
+    def _build(self, work: Work, events: list[Event], old: ContactRecord | None, new: list[Event]) -> ContactRecord:
         now = self.ports.clock.now()
         kind = KIND_CONTACT if keys.is_known(work.key) else KIND_PROFILE
         rec = copy.deepcopy(old) if old else ContactRecord(key=work.key, kind=kind, created_at=iso(now))
         rec.aggs = rec.aggs or aggregates.empty()
+        version = (old.version if old else 0) + 1
         for source in work.merges:
             self._merge(rec, source)
         for traits in work.traits:
             apply_patch(rec, profile_patch(traits), {})
         orders = list(work.orders)
-        window = self.ports.settings.counter_window_days
+        counters = self.ports.settings.counter_window_days
         for event in events:
-            if not self._insert(rec.key, event, attempt):
-                continue  # a duplicate: already applied
-            aggregates.fold_event(rec.aggs, event, window, now)
+            if not self._is_new(rec, event, now):
+                continue
+            aggregates.fold_event(rec.aggs, event, counters, now)
+            rec.folded.add(event.eventId, now, version)
+            new.append(event)
             if event.type == ORDER_COMPLETED:
                 order = order_from_event(event)
                 if order:
                     orders.append(order)
         for order in orders:
-            self._order(rec, order, attempt, now)
-        aggregates.prune(rec.aggs, window, now)
+            self._order(rec, order, now, version, new)
+        aggregates.prune(rec.aggs, counters, now)
+        rec.folded.prune(now, self.window)
         rec.updated_at = iso(now)
         return rec
 
-    def _insert(self, key: str, event: Event, attempt: _Attempt) -> bool:
-        """Store the event once (False for a duplicate), remembering how to take it back."""
-        if not self.ports.events.insert(key, event):
-            return False
-        attempt.undo.append(lambda: self.ports.events.remove(key, event))
-        attempt.new_events.append(event)
-        return True
+    def _is_new(self, rec: ContactRecord, event: Event, now: datetime) -> bool:
+        """Store the event's row if it is missing; True when the aggregates do not hold it yet."""
+        if event.eventId in rec.folded:
+            return False  # folded already: a duplicate
+        stored = self.ports.events.insert(rec.key, event)
+        # a row that is not in the record: a crash's leftover if young, an old resend if not
+        return stored is None or within(stored.receivedAt, now, self.window)
 
     def _merge(self, rec: ContactRecord, source_key: str) -> None:
         if source_key in rec.merged or source_key == rec.key:
@@ -135,42 +174,65 @@ class ContactWriter:
             return  # merged into someone else already (a shared device)
         if source.kind == KIND_PROFILE:
             self.ports.events.move_all(source_key, rec.key)
-            tombstone = copy.deepcopy(source)
+            tombstone = copy.deepcopy(source)  # keeps the aggregates until the contact lists the merge
             tombstone.kind, tombstone.merged_into = KIND_ALIAS, rec.key
             contacts.save(tombstone, source)
         rec.aggs = aggregates.merge(rec.aggs, source.aggs or aggregates.empty())
+        rec.folded.absorb(source.folded)
         for attr, value in source.profile.items():
             rec.profile.setdefault(attr, value)
         rec.merged.append(source_key)
 
-    def _order(self, rec: ContactRecord, order: dict[str, Any], attempt: _Attempt, now: datetime) -> None:
+    def _order(self, rec: ContactRecord, order: dict[str, Any], now: datetime, version: int, new: list[Event]) -> None:
         orders = self.ports.orders
         old = orders.load(order["externalOrderId"])
-        new = {**order, "contact": old["contact"] if old else rec.key, "updatedAt": iso(now)}
-        if same_order(old, new):
+        if old is not None and not self._transition_folded(rec, old, now):
+            self._fold_transition(rec, old, now, version, new)  # a crashed attempt's version: roll it forward
+        if same_order(old, order):
             return
-        orders.save(new, old)
-        attempt.undo.append(lambda: orders.restore(old, new))
-        for delta in transition_delta(old, new):
+        written = {
+            **order,
+            "contact": old["contact"] if old else rec.key,
+            "updatedAt": iso(now),
+            "prev": {k: old[k] for k in COUNTED_FIELDS if k in old} if old else {},  # {}: a first version
+        }
+        orders.save(written, old)
+        self._fold_transition(rec, written, now, version, new)
+
+    def _transition_folded(self, rec: ContactRecord, order: dict[str, Any], now: datetime) -> bool:
+        if "prev" not in order:
+            return True  # stored before transitions were recorded
+        if transition_id(order) in rec.folded:
+            return True
+        return not within(datetime.fromisoformat(order["updatedAt"]), now, self.window)
+
+    def _fold_transition(
+        self, rec: ContactRecord, order: dict[str, Any], now: datetime, version: int, new: list[Event]
+    ) -> None:
+        prev = order.get("prev") or None
+        for delta in transition_delta(prev, order):
             aggregates.apply_order(rec.aggs, delta)
-        previous = old.get("status") if old else None
-        if previous != new["status"]:
-            event = _status_event(rec, new, previous, now)
-            if self._insert(rec.key, event, attempt):
-                aggregates.fold_event(rec.aggs, event, self.ports.settings.counter_window_days, now)
+        previous = prev.get("status") if prev else None
+        if previous != order["status"]:
+            event = _status_event(rec, order, previous)
+            self.ports.events.insert(rec.key, event)  # the transition, not the row, decides the fold
+            aggregates.fold_event(rec.aggs, event, self.ports.settings.counter_window_days, now)
+            new.append(event)
+        rec.folded.add(transition_id(order), now, version)
         cart = rec.aggs.get("cart")
-        if new["status"] == "DELIVERED" and cart and new.get("cartId") and cart.get("cartId") == new["cartId"]:
+        if order["status"] == "DELIVERED" and cart and order.get("cartId") and cart.get("cartId") == order["cartId"]:
             rec.aggs["cart"] = {**cart, "items": [], "updatedAt": iso(now)}
 
 
-def _status_event(rec: ContactRecord, order: dict[str, Any], previous: str | None, now: datetime) -> Event:
+def _status_event(rec: ContactRecord, order: dict[str, Any], previous: str | None) -> Event:
     """``order<STATUS>``: the event every order status change becomes."""
     return Event(
-        eventId=f"order:{order['externalOrderId']}:v{order['ver']}",
+        eventId=transition_id(order),
         type=f"order{order['status']}",
         identity=Identity(externalId=keys.external_id(rec.key) or None),
-        timestamp=datetime.fromisoformat(order["date"]) if previous is None else now,
-        receivedAt=now,
+        # stable across roll-forwards, so a leftover row is found again
+        timestamp=datetime.fromisoformat(order["date" if previous is None else "updatedAt"]),
+        receivedAt=datetime.fromisoformat(order["updatedAt"]),
         properties={
             "externalOrderId": order["externalOrderId"],
             "status": order["status"],

@@ -57,7 +57,7 @@
   var queue = []; // events not yet handed to the network
   var inflight = []; // events in the request currently being sent
   var consent = lsGet(K.consent) !== '0';
-  var timer = 0, retryAt = 0, failures = 0;
+  var timer = 0, retryAt = 0, failures = 0, warned = 0;
   var chain = Promise.resolve();
 
   function debug(e) { if (cfg && cfg.debug && w.console) console.warn('[orbit]', e); }
@@ -148,8 +148,19 @@
       headers: { 'Content-Type': 'text/plain;charset=UTF-8' }
     }).then(function (r) {
       if (r.ok) return 'ok';
+      if (r.status === 401 || r.status === 403) return refused(r);
       return r.status === 429 || r.status >= 500 ? 'retry' : 'drop';
     }, function () { return 'retry'; });
+  }
+
+  // The endpoint refused the site key or this page's origin: say why once per page, debug or not.
+  function refused(r) {
+    if (warned++ || !w.console) return 'drop';
+    return r.json().then(function (b) { return b.error.message; }).catch(function () { return ''; }).then(function (m) {
+      console.warn('[orbit] ' + url() + ' refused events from ' + location.origin + ' (' + r.status + (m ? ': ' + m : '') +
+        '); check the site key and its allowed origins');
+      return 'drop';
+    });
   }
 
   async function sendAll() {
