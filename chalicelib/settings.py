@@ -25,6 +25,7 @@ class Settings(BaseModel):
     events_retention_days: int = 400
     counter_window_days: int = 90
     dedupe_window_hours: int = Field(default=24, ge=1, le=24 * 14)
+    consumer_concurrency: int = Field(default=8, ge=1, le=64)  # contacts of a batch written in parallel
     max_future_skew_seconds: int = 24 * 3600
     time_scale: float = 1.0
     demo_site_key: str = ""
@@ -46,6 +47,7 @@ ENV_VARS = {
     "events_retention_days": "ORBIT_EVENTS_RETENTION_DAYS",
     "counter_window_days": "ORBIT_COUNTER_WINDOW_DAYS",
     "dedupe_window_hours": "ORBIT_DEDUPE_WINDOW_HOURS",
+    "consumer_concurrency": "ORBIT_CONSUMER_CONCURRENCY",
     "time_scale": "ORBIT_TIME_SCALE",
     "demo_site_key": "ORBIT_DEMO_SITE_KEY",
     "allow_private_webhooks": "ORBIT_ALLOW_PRIVATE_WEBHOOKS",

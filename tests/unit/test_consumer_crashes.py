@@ -10,6 +10,7 @@ before the crash may be announced again by the redelivery, and one the crash swa
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -38,16 +39,19 @@ class Crash(BaseException):
 
 @dataclass
 class Fuse:
-    """Counts writes and kills the process at write ``at``, before or after it happens."""
+    """Counts writes and kills the process at write ``at``, before or after it happens. Contacts are written
+    in parallel, so which write is the ``at``-th varies between runs; every interleaving must end right."""
 
     at: int | None = None
     after: bool = False
     count: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def wrap(self, call: Callable[..., Any]) -> Callable[..., Any]:
         def write(*args: Any, **kwargs: Any) -> Any:
-            n = self.count
-            self.count += 1
+            with self.lock:
+                n = self.count
+                self.count += 1
             if n == self.at and not self.after:
                 raise Crash(f"before write {n}")
             result = call(*args, **kwargs)

@@ -31,7 +31,7 @@ from chalicelib.contacts.folded import within
 from chalicelib.contacts.patch import apply_patch, same_state
 from chalicelib.contacts.record import KIND_ALIAS, KIND_CONTACT, KIND_PROFILE, ContactRecord
 from chalicelib.errors import Conflict
-from chalicelib.events.models import ORDER_COMPLETED, Enricher, Event, Identity
+from chalicelib.events.models import ORDER_COMPLETED, Event, Identity
 from chalicelib.identity.traits import profile_patch
 from chalicelib.orders.models import same_order, transition_delta
 from chalicelib.orders.web import order_from_event
@@ -63,19 +63,24 @@ def transition_id(order: dict[str, Any]) -> str:
     return f"order:{order['externalOrderId']}:v{order['ver']}"
 
 
+NOT_LOADED = ContactRecord(key="")  # ``apply``'s default: read the contact first
+
+
 class ContactWriter:
     """Writes a contact's batch of work once, exactly once under retries, races and crashes."""
 
-    def __init__(self, ports: Ports, enrich: Enricher | None = None) -> None:
+    def __init__(self, ports: Ports) -> None:
         self.ports = ports
-        self.enrich = enrich or (lambda events: events)
         self.window = timedelta(hours=ports.settings.dedupe_window_hours)
 
-    def apply(self, work: Work, retried: bool = False) -> Outcome:
-        """Write the contact; raises Redirect when it became an alias, Conflict when it keeps changing."""
-        events = self.enrich(work.events)
-        for _try in range(ATTEMPTS):
-            old = self.ports.contacts.load(work.key)
+    def apply(self, work: Work, retried: bool = False, loaded: ContactRecord | None = NOT_LOADED) -> Outcome:
+        """Write the contact; raises Redirect when it became an alias, Conflict when it keeps changing.
+
+        ``loaded`` is the contact as the batch read it (None: absent); it may be stale, which costs a retry
+        with a fresh read, never a wrong write (the write is conditional on the version)."""
+        events = work.events
+        for attempt in range(ATTEMPTS):
+            old = loaded if attempt == 0 and loaded is not NOT_LOADED else self.ports.contacts.load(work.key)
             if old is not None and old.kind == KIND_ALIAS and old.merged_into:
                 raise Redirect(old.merged_into)
             replays = self._replays(old, events, work.orders) if retried else []
