@@ -38,6 +38,14 @@ class EventMsg(QueueMessage):
     event: Event
 
 
+class EventsMsg(QueueMessage):
+    """Many events in one message (``pack``): SQS bills per request, so one message per event would cost
+    more than the events' own writes."""
+
+    kind: Literal["events"] = "events"
+    events: list[Event]
+
+
 class OrderMsg(QueueMessage):
     kind: Literal["order"] = "order"
     order: dict[str, Any]
@@ -89,7 +97,7 @@ class DeadLetter:
 
 KINDS: dict[str, type[QueueMessage]] = {
     model.model_fields["kind"].default: model
-    for model in (EventMsg, OrderMsg, IdentifyMsg, AliasMsg, MergeMsg, ImportMsg)
+    for model in (EventMsg, EventsMsg, OrderMsg, IdentifyMsg, AliasMsg, MergeMsg, ImportMsg)
 }
 
 
@@ -113,3 +121,34 @@ def parse_message(body: str | dict[str, Any]) -> QueueMessage:
 def dump(message: QueueMessage) -> dict[str, Any]:
     """A message as the JSON object its queue body holds (the stream is where it travels, not what it says)."""
     return message.model_dump(mode="json", exclude_none=True, exclude={"stream"})
+
+
+PACK_BYTES = 200_000  # well under SQS's 256 KB per message
+PACK_EVENTS = 100
+
+
+def pack(messages: list[QueueMessage]) -> list[QueueMessage]:
+    """The same messages with each run of consecutive single events packed into ``EventsMsg``s of at most
+    ``PACK_EVENTS`` events and ``PACK_BYTES`` bytes; everything else keeps its place."""
+    packed: list[QueueMessage] = []
+    run: list[Event] = []
+    size = 0
+
+    def flush() -> None:
+        nonlocal run, size
+        if run:
+            packed.append(EventsMsg(events=run) if len(run) > 1 else EventMsg(event=run[0]))
+        run, size = [], 0
+
+    for message in messages:
+        if not isinstance(message, EventMsg):
+            flush()
+            packed.append(message)
+            continue
+        event_size = len(message.event.model_dump_json(exclude_none=True)) + 1
+        if run and (len(run) >= PACK_EVENTS or size + event_size > PACK_BYTES):
+            flush()
+        run.append(message.event)
+        size += event_size
+    flush()
+    return packed

@@ -26,7 +26,7 @@ from chalicelib.events.models import (
     encoded_size,
 )
 from chalicelib.identity.commands import AliasCommand, IdentifyCommand
-from chalicelib.messages import AliasMsg, EventMsg, IdentifyMsg, OrderMsg, QueueMessage
+from chalicelib.messages import AliasMsg, EventMsg, IdentifyMsg, OrderMsg, QueueMessage, pack
 from chalicelib.orders.models import OrderIn
 from chalicelib.ports import Ports
 from chalicelib.validation import details_from
@@ -108,7 +108,7 @@ def accept_events(ports: Ports, items: list[Any]) -> EventsAccepted:
         if errors:
             rejected.append(Rejected(index=index, errors=errors))
     if messages:
-        ports.publisher.publish(messages)
+        ports.publisher.publish(pack(messages))
     return EventsAccepted(accepted=len(messages), rejected=rejected)
 
 
@@ -152,5 +152,5 @@ def accept_tracked(ports: Ports, outputs: list[Output]) -> int:
         else:
             messages.append(AliasMsg(command=out))
     if messages:
-        ports.publisher.publish(messages)
+        ports.publisher.publish(pack(messages))
     return len(messages)

@@ -251,3 +251,15 @@ def test_a_message_of_another_stream_is_parked_with_its_reason(api):
     assert consume_events({"Records": [sqs_record(body, "misrouted")]}, None)["batchItemFailures"] == []
     (parked,) = dead_letters()
     assert "imports stream" in parked["MessageAttributes"]["reason"]["StringValue"]
+
+
+def test_a_request_of_300_events_travels_in_three_queue_messages_and_every_event_counts(api):
+    sqs = aws.sqs()
+    url = sqs.get_queue_url(QueueName="orbit-test-events")["QueueUrl"]
+    events = [{"type": "Login", "externalId": f"u-{n % 7}", "eventId": f"p-{n}"} for n in range(300)]
+    assert api.json("POST", "/v1/events", {"events": events})[0] == 202
+    depth = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+    assert depth["ApproximateNumberOfMessages"] == "3"
+    api.drain()
+    totals = [api.json("GET", f"/v1/contacts/u-{n}")[1] for n in range(7)]
+    assert sum(t["aggregates"]["eventCounts"]["Login"]["last1d"] for t in totals) == 300

@@ -11,7 +11,16 @@ from typing import Any
 
 from chalicelib.contacts import keys
 from chalicelib.events.models import Event, Identity
-from chalicelib.messages import AliasMsg, EventMsg, IdentifyMsg, MergeMsg, OrderMsg, QueueMessage, UnknownMessage
+from chalicelib.messages import (
+    AliasMsg,
+    EventMsg,
+    EventsMsg,
+    IdentifyMsg,
+    MergeMsg,
+    OrderMsg,
+    QueueMessage,
+    UnknownMessage,
+)
 from chalicelib.orders.models import OrderIn
 from chalicelib.ports import OrderStore
 from chalicelib.services.consumer.resolver import Resolver
@@ -68,12 +77,21 @@ class Plan:
         return sorted(self.work.values(), key=lambda w: keys.is_known(w.key))
 
 
-def _event(plan: Plan, message: QueueMessage, record_id: str) -> None:
-    assert isinstance(message, EventMsg)
-    event = message.event
+def _add_event(plan: Plan, event: Event, record_id: str) -> None:
     entry = plan.at(plan.resolver.key_for(event.identity), record_id)
     entry.events.append(event)
     entry.merge_anonymous(event.identity)
+
+
+def _event(plan: Plan, message: QueueMessage, record_id: str) -> None:
+    assert isinstance(message, EventMsg)
+    _add_event(plan, message.event, record_id)
+
+
+def _events(plan: Plan, message: QueueMessage, record_id: str) -> None:
+    assert isinstance(message, EventsMsg)
+    for event in message.events:
+        _add_event(plan, event, record_id)
 
 
 def _order(plan: Plan, message: QueueMessage, record_id: str) -> None:
@@ -107,6 +125,7 @@ def _merge(plan: Plan, message: QueueMessage, record_id: str) -> None:
 
 PLANNERS: dict[str, Callable[[Plan, QueueMessage, str], None]] = {
     "event": _event,
+    "events": _events,
     "order": _order,
     "identify": _identify,
     "alias": _alias,
