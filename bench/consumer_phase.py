@@ -189,7 +189,7 @@ class ConsumerBench:
         self.stores.keys.table.meter = self.table_meters["meta"]
         self.times = OpTimes()
         self.times.wrap(self.stores.events.table, "events", ("put",))
-        self.times.wrap(self.stores.contacts.table, "contacts", ("get", "put", "replace"))
+        self.times.wrap(self.stores.contacts.table, "contacts", ("get", "batch_get", "put", "replace"))
         self.reads = ReadUnits()
         self.reads.wrap(self.stores.contacts.table)
         self.ddb = aws.client("dynamodb")  # the baseline's own client

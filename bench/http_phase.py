@@ -19,7 +19,7 @@ from bench.metering import TimedCalls
 from chalicelib import aws
 from chalicelib.deps import ports
 from chalicelib.events.models import Event, Identity
-from chalicelib.messages import EventMsg, dump
+from chalicelib.messages import EventMsg, dump, pack
 from chalicelib.storage.dynamo import METER
 
 
@@ -32,6 +32,8 @@ class HttpResult:
     body_bytes: int = 0  # average SQS message body
     request_bytes: int = 0  # average HTTP request body
     billed_sqs_per_batch: float = 1.0
+    messages_per_request: float = 0.0  # queue messages per POST of EVENTS_PER_REQUEST events (packed)
+    sqs_billed_per_event: float = 0.0  # send + receive + delete, billed per started 64 KB
     handler_seconds_per_request: float = 0.0
     ratios: list[float] = field(default_factory=list)  # per round, Orbit rate / baseline rate
     sqs_seconds_per_request: float = 0.0  # inside the handler's SendMessageBatch calls
@@ -58,24 +60,21 @@ def _http_round(rng: random.Random, now: datetime) -> list[tuple[bytes, list[str
             event_in(rng, ext, etype, cart, at)
             for (ext, etype, cart), at in zip(stream, timestamps(len(stream), now), strict=True)
         ]
-        bodies = [
-            compact(
-                dump(
-                    EventMsg(
-                        event=Event(
-                            eventId=e["eventId"],
-                            type=e["type"],
-                            identity=Identity(externalId=e["externalId"]),
-                            timestamp=datetime.fromisoformat(e["timestamp"]),
-                            receivedAt=now,
-                            properties=e["properties"],
-                            source="api",
-                        )
-                    )
+        singles = [
+            EventMsg(
+                event=Event(
+                    eventId=e["eventId"],
+                    type=e["type"],
+                    identity=Identity(externalId=e["externalId"]),
+                    timestamp=datetime.fromisoformat(e["timestamp"]),
+                    receivedAt=now,
+                    properties=e["properties"],
+                    source="api",
                 )
             )
             for e in events
         ]
+        bodies = [compact(dump(m)) for m in pack(list(singles))]  # what the handler queues: packed events
         out.append((compact({"events": events}).encode(), bodies))
     return out
 
@@ -98,8 +97,8 @@ def bench_http(runtime: Any) -> HttpResult:
         seconds = time.perf_counter() - start
         if response.status != 202 or answer.get("accepted") != EVENTS_PER_REQUEST:
             raise SystemExit(f"POST /v1/events answered {response.status}: {answer}")
-        if check and _queue_depth(sqs, url) != EVENTS_PER_REQUEST:
-            raise SystemExit("the HTTP handler did not queue one message per event")
+        if check and _queue_depth(sqs, url) != expected_messages:
+            raise SystemExit(f"the HTTP handler did not queue {expected_messages} packed messages")
         _purge(sqs, url)  # keep moto's queue shallow: its SendMessageBatch slows with depth
         return seconds
 
@@ -115,10 +114,14 @@ def bench_http(runtime: Any) -> HttpResult:
         _purge(sqs, url)
         return seconds
 
+    expected_messages = 0
+
     def paired(requests: list[tuple[bytes, list[str]]], check: bool = False) -> tuple[float, float]:
         """Each request through Orbit and through the baseline, alternating who goes first."""
+        nonlocal expected_messages
         orbit_s = base_s = 0.0
         for i, (body, bodies) in enumerate(requests):
+            expected_messages = len(bodies)
             if i % 2:
                 base_s += baseline(bodies)
                 orbit_s += orbit(body, check)
@@ -151,5 +154,19 @@ def bench_http(runtime: Any) -> HttpResult:
     result.sqs_seconds_per_request = sends.seconds / (ROUNDS * HTTP_REQUESTS_PER_ROUND)
     queue.client = sends.target
     result.billed_sqs_per_batch = math.ceil(result.body_bytes * 10 / 65536)  # SQS bills per 64 KB chunk
+    sample = _http_round(rng, now)
+    result.messages_per_request = sum(len(bodies) for _, bodies in sample) / len(sample)
+    result.sqs_billed_per_event = sum(_billed(bodies) for _, bodies in sample) / (len(sample) * EVENTS_PER_REQUEST)
     conn.close()
     return result
+
+
+def _billed(bodies: list[str]) -> int:
+    """SQS requests billed to send, receive and delete ``bodies``: each SendMessageBatch (up to 10 messages,
+    250 KB, as the queue adapter groups them) and each receive of the same payload counts one request per
+    started 64 KB; deletes go ten to a request."""
+    units = 0
+    for group in chunks(bodies, 10):
+        size = sum(len(b.encode()) for b in group)
+        units += 2 * max(1, math.ceil(size / 65536))
+    return units + math.ceil(len(bodies) / 10)

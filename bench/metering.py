@@ -23,7 +23,8 @@ class TableMeter(Meter):
 
 
 class ReadUnits:
-    """Read units of the contact loads by DynamoDB's rules (4 KB steps; 1 unit minimum)."""
+    """Read units of the contact loads by DynamoDB's rules (4 KB steps; 1 unit minimum, half when eventually
+    consistent)."""
 
     def __init__(self) -> None:
         self.units = 0.0
@@ -41,6 +42,15 @@ class ReadUnits:
             return item
 
         table.get = get
+        original_many = table.batch_get
+
+        def batch_get(keys: list[dict[str, Any]]) -> Any:  # eventually consistent: half a unit per 4 KB
+            items = original_many(keys)
+            self.units += sum(0.5 * max(1, math.ceil(item_size(serialize(i)) / 4096)) for i in items)
+            self.reads += len(items)
+            return items
+
+        table.batch_get = batch_get
 
     def reset(self) -> None:
         self.units, self.reads = 0.0, 0
