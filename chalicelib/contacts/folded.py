@@ -3,7 +3,8 @@
 Every contact write records, for each event (and order transition) it folded, an 8-byte digest of its id,
 the time it was folded and the contact version that folded it. Entries older than the dedupe window
 (24 hours by default, as Segment dedupes ``messageId``) are dropped on every write, so the record stays
-small: ~16 bytes per event of the last day.
+small: stored grouped by write (time and version once, then the digests), ~10 bytes per write plus 8 per
+event of the last day.
 
 Because the record travels inside the contact write, a crash at any point leaves it consistent with the
 aggregates: an event is in it exactly when the aggregates hold it. The consumer uses it to tell
@@ -18,12 +19,12 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 DEFAULT_WINDOW = timedelta(hours=24)
-_ENTRY = struct.Struct(">8sII")  # digest, epoch seconds, contact version
+_GROUP = struct.Struct(">IIH")  # epoch seconds, contact version, number of digests that follow
+DIGEST_BYTES = 8
 MARGIN = timedelta(minutes=10)  # clock skew between the row's write time and the fold time
 
 
@@ -31,7 +32,7 @@ def digest(event_id: str) -> bytes:
     return hashlib.blake2b(event_id.encode(), digest_size=8).digest()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Entry:
     at: int  # epoch seconds of the fold
     version: int  # the contact version whose write folded it
@@ -79,20 +80,33 @@ class Folded:
     # --- stored form: one binary attribute, 16 bytes per entry -------------------------------------------
 
     def pack(self) -> bytes:
-        return b"".join(_ENTRY.pack(k, e.at, e.version) for k, e in sorted(self.entries.items()))
+        groups: dict[Entry, list[bytes]] = {}
+        for key, entry in self.entries.items():
+            groups.setdefault(entry, []).append(key)
+        parts: list[bytes] = []
+        for entry in sorted(groups, key=lambda e: (e.at, e.version)):
+            keys = sorted(groups[entry])
+            for start in range(0, len(keys), 0xFFFF):
+                chunk = keys[start : start + 0xFFFF]
+                parts.append(_GROUP.pack(entry.at, entry.version, len(chunk)) + b"".join(chunk))
+        return b"".join(parts)
 
     @classmethod
     def unpack(cls, raw: bytes | None) -> Folded:
         if not raw:
             return cls()
-        return cls({k: Entry(at, version) for k, at, version in _ENTRY.iter_unpack(bytes(raw))})
+        data, entries, offset = bytes(raw), {}, 0
+        while offset < len(data):
+            at, version, count = _GROUP.unpack_from(data, offset)
+            offset += _GROUP.size
+            entry = Entry(at, version)
+            for _ in range(count):
+                entries[data[offset : offset + DIGEST_BYTES]] = entry
+                offset += DIGEST_BYTES
+        return cls(entries)
 
 
 def within(stored_at: datetime, now: datetime, window: timedelta = DEFAULT_WINDOW) -> bool:
     """True when a row stored at ``stored_at`` is young enough that, had it been folded, the record would
     still say so (the window, less a margin for clock skew)."""
     return stored_at >= now - window + MARGIN
-
-
-def ids(events: Iterable[object]) -> list[str]:
-    return [str(getattr(e, "eventId", e)) for e in events]
