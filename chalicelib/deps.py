@@ -29,7 +29,7 @@ def build(settings: Settings, clock: Clock | None = None, listeners: tuple[Liste
     from chalicelib.messages import Stream
     from chalicelib.ports import Ports
     from chalicelib.providers.feed_download import HttpFeedDownloader
-    from chalicelib.storage.contacts import DynamoContactStore
+    from chalicelib.storage.contacts import DynamoContactMerges, DynamoContactStore
     from chalicelib.storage.dead_letters import SqsDeadLetters
     from chalicelib.storage.dynamo import Table
     from chalicelib.storage.events import DynamoEventStore
@@ -39,12 +39,14 @@ def build(settings: Settings, clock: Clock | None = None, listeners: tuple[Liste
     from chalicelib.storage.orders import DynamoOrderStore
     from chalicelib.storage.products import DynamoProductStore
     from chalicelib.storage.queue import SqsPublisher, SqsQueue
+    from chalicelib.storage.suppressions import DynamoSuppressions
 
     ddb = aws.dynamodb()
     sqs = aws.sqs()
     if clock is None:
         clock = ScaledClock(settings.time_scale) if settings.time_scale != 1.0 else SystemClock()
     meta = Table(ddb, settings.meta_table)
+    contacts = Table(ddb, settings.contacts_table)
     queues: dict[Stream, SqsQueue] = {
         "events": SqsQueue(sqs, settings.events_queue, sleep=time.sleep),
         "imports": SqsQueue(sqs, settings.imports_queue, sleep=time.sleep),
@@ -56,7 +58,7 @@ def build(settings: Settings, clock: Clock | None = None, listeners: tuple[Liste
     return Ports(
         settings=settings,
         clock=clock,
-        contacts=DynamoContactStore(Table(ddb, settings.contacts_table)),
+        contacts=DynamoContactStore(contacts),
         events=DynamoEventStore(Table(ddb, settings.events_table), settings.events_retention_days),
         orders=DynamoOrderStore(Table(ddb, settings.orders_table)),
         keys=DynamoKeyStore(meta),
@@ -65,6 +67,8 @@ def build(settings: Settings, clock: Clock | None = None, listeners: tuple[Liste
         catalog=DynamoProductStore(Table(ddb, settings.products_table)),
         publisher=SqsPublisher(queues),
         dead_letters=SqsDeadLetters(queues, dlqs),
+        suppressions=DynamoSuppressions(meta),
+        merges=DynamoContactMerges(contacts),
         downloader=HttpFeedDownloader(),
         changes=ContactChanges(list(listeners)),
     )

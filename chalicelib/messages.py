@@ -70,6 +70,19 @@ class MergeMsg(QueueMessage):
     sources: list[str]
 
 
+class ContactMergeMsg(QueueMessage):
+    """Merge one known contact into another (``POST /v1/contacts/{externalId}/merge``): asked once, audited, and
+    applied by the consumer exactly once like any other contact write."""
+
+    kind: Literal["contactMerge"] = "contactMerge"
+    target: str  # External ID of the contact that stays
+    source: str  # External ID of the contact merged into it (it becomes an alias of the target)
+    by: str  # the name of the key that asked
+    keyPrefix: str | None = None
+    requestId: str | None = None
+    requestedAt: str
+
+
 class ImportRow(BaseModel):
     index: int
     externalId: str
@@ -97,7 +110,7 @@ class DeadLetter:
 
 KINDS: dict[str, type[QueueMessage]] = {
     model.model_fields["kind"].default: model
-    for model in (EventMsg, EventsMsg, OrderMsg, IdentifyMsg, AliasMsg, MergeMsg, ImportMsg)
+    for model in (EventMsg, EventsMsg, OrderMsg, IdentifyMsg, AliasMsg, MergeMsg, ContactMergeMsg, ImportMsg)
 }
 
 

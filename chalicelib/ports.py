@@ -8,7 +8,7 @@ implementation to it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -186,6 +186,32 @@ class FeedDownloader(Protocol):
         ...
 
 
+class Suppressions(Protocol):
+    """Identifiers an erasure suppressed, by digest (``contacts/identifiers.digest``; never the identifier itself):
+    the consumer drops what names them until an explicit ``PUT /v1/contacts/{id}`` lifts them."""
+
+    def suppress(self, digests: Collection[str], at: str) -> None:
+        """Add ``digests`` (suppressing one again keeps it suppressed)."""
+        ...
+
+    def suppressed(self, digests: Collection[str]) -> set[str]:
+        """Which of ``digests`` are suppressed, in batched reads (on AWS eventually consistent)."""
+        ...
+
+    def lift(self, digests: Collection[str]) -> None:
+        """Remove ``digests`` from the list; ones not on it are ignored."""
+        ...
+
+
+class ContactMerges(Protocol):
+    """Turning a known contact into an alias of another, which must never race a merge the other way."""
+
+    def retire(self, alias: ContactRecord, old: ContactRecord, target: ContactRecord) -> None:
+        """Write ``alias`` over ``old`` (the same key; as ``ContactStore.save``, setting ``alias.version``) only if
+        the stored ``old`` and ``target`` are both still at their versions; Conflict otherwise, writing nothing."""
+        ...
+
+
 @dataclass
 class Ports:
     """Everything a use case may touch, wired by the composition root (``chalicelib.deps``)."""
@@ -202,4 +228,6 @@ class Ports:
     publisher: Publisher
     downloader: FeedDownloader
     dead_letters: DeadLetters
+    suppressions: Suppressions
+    merges: ContactMerges
     changes: ContactChanges = field(default_factory=ContactChanges)

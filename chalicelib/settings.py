@@ -26,7 +26,9 @@ class Settings(BaseModel):
     counter_window_days: int = 90
     dedupe_window_hours: int = Field(default=24, ge=1, le=24 * 14)
     consumer_concurrency: int = Field(default=8, ge=1, le=64)  # contacts of a batch written in parallel
-    max_future_skew_seconds: int = 24 * 3600
+    # how far ahead of the server's clock a client time may be: /v1/events and /v1/orders reject beyond it,
+    # tracking calls are dated their receive time (docs/tracking.md, Time)
+    max_future_skew_seconds: int = Field(default=300, ge=0, le=24 * 3600)
     time_scale: float = 1.0
     demo_site_key: str = ""
     allow_private_webhooks: bool = False
@@ -48,6 +50,7 @@ ENV_VARS = {
     "counter_window_days": "ORBIT_COUNTER_WINDOW_DAYS",
     "dedupe_window_hours": "ORBIT_DEDUPE_WINDOW_HOURS",
     "consumer_concurrency": "ORBIT_CONSUMER_CONCURRENCY",
+    "max_future_skew_seconds": "ORBIT_MAX_FUTURE_SKEW_SECONDS",
     "time_scale": "ORBIT_TIME_SCALE",
     "demo_site_key": "ORBIT_DEMO_SITE_KEY",
     "allow_private_webhooks": "ORBIT_ALLOW_PRIVATE_WEBHOOKS",

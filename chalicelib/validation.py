@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -16,6 +17,11 @@ _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _EVENT_TYPE_FORBIDDEN = set("<;’\\/|\"`'^?!,>")
 _TIMEZONES = available_timezones()
 M = TypeVar("M", bound=BaseModel)
+
+OLDEST_TIMESTAMP = datetime(2000, 1, 1, tzinfo=UTC)
+"""No accepted time is older: earlier values are clock resets (1970), typos or corrupt data, never history a
+CDP holds, and a year below 1000 does not even sort as ISO text."""
+TOO_OLD = f"must be {OLDEST_TIMESTAMP:%Y-%m-%d} (UTC) or later"
 
 
 def normalize_email(value: str) -> str:
@@ -39,6 +45,28 @@ def _timezone(value: str) -> str:
     return value
 
 
+def to_utc(value: datetime) -> datetime:
+    """The one time normalisation: an aware datetime becomes the same instant in UTC, a naive one is taken as
+    UTC. ValueError (a field error in a model) when the instant has no UTC form (year 1 or 9999 at the edge)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("is out of range") from exc
+
+
+def check_oldest(value: datetime) -> datetime:
+    """``value`` (aware) unless it is older than ``OLDEST_TIMESTAMP``."""
+    if value < OLDEST_TIMESTAMP:
+        raise ValueError(TOO_OLD)
+    return value
+
+
+def _timestamp(value: datetime) -> datetime:
+    return check_oldest(to_utc(value))
+
+
 def _language(value: str) -> str:
     if not _LANG.match(value):
         raise ValueError("must be a language code like en or en-US")
@@ -57,6 +85,10 @@ Phone = Annotated[str, AfterValidator(normalize_phone)]
 TimeZoneName = Annotated[str, AfterValidator(_timezone)]
 LanguageCode = Annotated[str, AfterValidator(_language)]
 EventTypeName = Annotated[str, AfterValidator(_event_type)]
+UtcDatetime = Annotated[datetime, AfterValidator(to_utc)]
+"""A time as Orbit holds it: aware, in UTC (naive input is UTC). For times Orbit made or already accepted."""
+Timestamp = Annotated[datetime, AfterValidator(_timestamp)]
+"""A time a client sends: ``UtcDatetime``, no older than ``OLDEST_TIMESTAMP``."""
 
 
 def error_path(loc: tuple[Any, ...], prefix: str = "") -> str:

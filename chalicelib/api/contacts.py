@@ -1,9 +1,9 @@
-"""Contacts API: the contact card, lookup, deletion/erasure, activity, bulk import."""
+"""Contacts API: the contact card, lookup, merge, deletion/erasure, activity, bulk import."""
 
 from __future__ import annotations
 
 from chalice.app import Blueprint, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api.http import Call, api_route
 from chalicelib.clock import iso
@@ -50,7 +50,33 @@ class ActivityPage(BaseModel):
 class Deleted(BaseModel):
     externalId: str
     erased: bool
-    eventsDeleted: int
+    eventsDeleted: int = Field(description="Activity rows deleted (the contact's and those of what was merged into it)")
+    ordersDeleted: int = Field(default=0, description="Orders deleted (placed by the contact or a merged profile)")
+    profilesDeleted: int = Field(
+        default=0, description="Merged profiles, anonymous ids, merged contacts and links deleted with it"
+    )
+    identifiersSuppressed: int = Field(
+        default=0,
+        description="erase=true: identifiers (External IDs, emails, phones, anonymous ids) put on the suppression list",
+    )
+
+
+class MergeRequest(BaseModel):
+    """Body of ``POST /v1/contacts/{externalId}/merge``."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: str = Field(alias="from", min_length=1, max_length=256, description="External ID of the contact to merge in")
+
+
+class MergeAccepted(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    externalId: str = Field(description="The contact that stays")
+    from_: str = Field(alias="from", description="The contact merged into it")
+    status: str = Field(description="`queued`: the consumer applies it exactly once, usually within seconds")
+    requestId: str | None = Field(default=None, description="Recorded with the merge in the card's mergeHistory")
+    effects: list[str] = Field(description="What the merge will do")
 
 
 @api_route(
@@ -67,7 +93,7 @@ class Deleted(BaseModel):
 )
 def put_contact(call: Call) -> Response:
     body = parse(ContactIn, call.body)
-    rec, created = service.upsert(ports(), call.params["externalId"], body)
+    rec, created = service.upsert(ports(), call.params["externalId"], body, explicit=True)
     card = service.card(ports(), rec)
     return Response(body=card.model_dump(mode="json"), status_code=201 if created else 200)
 
@@ -92,8 +118,10 @@ def get_contact(call: Call) -> ContactCard:
     auth="secret",
     tag=TAG,
     response=Deleted,
-    query={"erase": "true to erase personal data and activity (GDPR)"},
-    summary="Delete a contact; with erase=true also erase its activity and orders",
+    query={"erase": "true to also suppress the identifiers (GDPR): sources that resend them are ignored until a PUT"},
+    summary=(
+        "Delete a contact with its activity, orders and merged profiles; erase=true also suppresses its identifiers"
+    ),
 )
 def delete_contact(call: Call) -> Deleted:
     erase = (call.query("erase") or "false").lower()
@@ -110,11 +138,33 @@ def delete_contact(call: Call) -> Deleted:
     tag=TAG,
     response=ContactList,
     query={"email": "find by email", "phone": "find by phone (E.164)"},
-    summary="Find contacts by email or phone",
+    summary="Find the contacts holding an email or phone, and the one it resolves to",
 )
 def find_contacts(call: Call) -> ContactList:
-    found = service.find(ports(), call.query("email"), call.query("phone"))
-    return ContactList(contacts=[service.card(ports(), r) for r in found])
+    found, resolved = service.find(ports(), call.query("email"), call.query("phone"))
+    return ContactList(
+        contacts=[service.card(ports(), r) for r in found],
+        resolvesTo=service.card(ports(), resolved).externalId if resolved else None,
+    )
+
+
+@api_route(
+    bp,
+    "/v1/contacts/{externalId}/merge",
+    "POST",
+    auth="secret",
+    tag=TAG,
+    body=MergeRequest,
+    response=MergeAccepted,
+    status=202,
+    summary="Merge another known contact into this one (queued, applied once, recorded in mergeHistory)",
+)
+def merge_contacts(call: Call) -> MergeAccepted:
+    body = parse(MergeRequest, call.body)
+    name, prefix = (call.key.name, call.key.prefix) if call.key else ("unknown", None)
+    return MergeAccepted.model_validate(
+        service.request_merge(ports(), call.params["externalId"], body.from_, name, prefix)
+    )
 
 
 @api_route(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from chalice.app import Blueprint
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from chalicelib.api.http import Call, api_route
 from chalicelib.deps import ports
 from chalicelib.events.models import EventsAccepted, EventsRequest
-from chalicelib.orders.models import OrdersRequest
+from chalicelib.orders.models import OrdersRequest, shown
+from chalicelib.orders.money import Money
 from chalicelib.services.ingest import accept_events, accept_orders
 from chalicelib.services.orders import get_order as load_order
 from chalicelib.validation import parse
@@ -16,14 +17,34 @@ from chalicelib.validation import parse
 bp = Blueprint(__name__)
 
 
+class StoredOrderItem(BaseModel):
+    externalItemId: str
+    quantity: int
+    name: str | None = None
+    category: str | None = None
+    cost: Money | None = Field(default=None, description="Unit price after discounts")
+    url: str | None = None
+    imageUrl: str | None = None
+    description: str | None = None
+
+
 class StoredOrder(BaseModel):
+    """An order as last stored; money as decimal strings in the currency's minor units."""
+
     externalOrderId: str
+    externalId: str | None = None
+    email: str | None = None
+    phone: str | None = None
     status: str
-    totalCost: float
+    date: str = Field(description="When the order was placed, as sent")
+    updatedAt: str | None = Field(default=None, description="When the order reached its status, as sent (if sent)")
+    processedAt: str = Field(description="When Orbit stored this version")
+    totalCost: Money
     currency: str
-    date: str
-    items: list[dict[str, object]] = []
-    updatedAt: str
+    shipping: Money | None = None
+    discount: Money | None = None
+    taxes: Money | None = None
+    items: list[StoredOrderItem] = []
     version: int
 
 
@@ -52,11 +73,14 @@ def post_events(call: Call) -> EventsAccepted:
     body=OrdersRequest,
     response=EventsAccepted,
     status=202,
-    summary="Upsert up to 1,000 orders by externalOrderId; each status change is an event",
+    summary=(
+        "Upsert up to 1,000 orders by externalOrderId; a message older than the order's stored state (by"
+        " `updatedAt`, else `date`) is ignored; each status change is an event"
+    ),
 )
 def post_orders(call: Call) -> EventsAccepted:
     request = parse(OrdersRequest, call.body)
-    return accept_orders(ports(), request.orders)
+    return accept_orders(ports(), request.raw())
 
 
 @api_route(
@@ -70,4 +94,4 @@ def post_orders(call: Call) -> EventsAccepted:
 )
 def get_order(call: Call) -> StoredOrder:
     order = load_order(ports(), call.params["externalOrderId"])
-    return StoredOrder.model_validate({**order, "version": order["ver"]})
+    return StoredOrder.model_validate(shown(order))

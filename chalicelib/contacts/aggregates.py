@@ -1,12 +1,16 @@
 """Aggregates kept on the contact so rules never scan events: orders, revenue, counters, cart, views.
 
 Pure functions over a plain dict (the stored shape). Folding is order-independent where it can be:
-counters add, last-seen takes the max, the cart keeps the newest state, views merge by time.
+counters add, last-seen takes the max, the cart keeps the newest state, views merge by time. Orders keep the
+total count, the count and revenue per currency, and the first/last order time of the orders that count;
+a transition that removes or moves a bound says so and the caller sets the bounds again from the contact's
+orders (``set_order_bounds``), so the contact never stores its orders.
 """
 
 from __future__ import annotations
 
 import copy
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -14,6 +18,10 @@ from typing import Any
 
 from chalicelib.clock import iso
 from chalicelib.events.models import CART_UPDATED, PRODUCT_VIEWED, WISHLIST_ADDED, Event
+from chalicelib.orders.money import money
+from chalicelib.validation import OLDEST_TIMESTAMP
+
+log = logging.getLogger("orbit.aggregates")
 
 MAX_VIEWED = 20
 MAX_WISHLIST = 50
@@ -25,16 +33,23 @@ Aggs = dict[str, Any]
 
 @dataclass(frozen=True)
 class OrderDelta:
-    """The change one order transition makes to the order aggregates."""
+    """The change one order transition makes to the order aggregates (in one currency)."""
 
     count: int
     revenue: Decimal
     currency: str
-    at: datetime | None  # order date when it became DELIVERED
+    at: datetime | None  # the order's date, when the new version counts
+    left: datetime | None = None  # the date of the counting version it replaces (a bound may go with it)
 
 
 def empty() -> Aggs:
-    return {"orders": {"count": 0, "revenue": {}}, "counters": {}, "viewed": [], "wishlist": [], "cart": None}
+    return {
+        "orders": {"count": 0, "counts": {}, "revenue": {}},
+        "counters": {},
+        "viewed": [],
+        "wishlist": [],
+        "cart": None,
+    }
 
 
 def _day(ts: datetime) -> str:
@@ -81,11 +96,48 @@ def counter_keys(event: Event, counters: dict[str, Any]) -> list[str]:
     return keys
 
 
+def stored_time(stored: Aggs, key: str) -> str | None:
+    """A stored ISO time, or None (with a warning) when it is missing, unreadable or before the oldest date,
+    so no stored value can break a read or win a min/max it should not."""
+    value = stored.get(key)
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+        if parsed.tzinfo is None or parsed < OLDEST_TIMESTAMP:
+            raise ValueError("naive or too old")
+    except (TypeError, ValueError):
+        log.warning("ignoring a stored time that cannot be right", extra={"key": key, "value": str(value)[:40]})
+        return None
+    return str(value)
+
+
+def _counters(aggs: Aggs) -> dict[str, dict[str, int]]:
+    """The daily counters, keeping only ``{"YYYYMMDD": count}`` entries (a warning for anything else)."""
+    clean: dict[str, dict[str, int]] = {}
+    dropped = 0
+    for counter, days in (aggs.get("counters") or {}).items():
+        if not isinstance(days, dict):
+            dropped += 1
+            continue
+        kept = {
+            d: int(n)
+            for d, n in days.items()
+            if isinstance(d, str) and len(d) == 8 and d.isdigit() and isinstance(n, int | Decimal)
+        }
+        dropped += len(days) - len(kept)
+        if kept:
+            clean[counter] = kept
+    if dropped:
+        log.warning("ignoring stored counters that cannot be right", extra={"dropped": dropped})
+    return clean
+
+
 def fold_event(aggs: Aggs, event: Event, window_days: int, today: datetime) -> None:
     """Fold one new event into ``aggs`` in place."""
     at = iso(event.timestamp)
-    aggs["firstSeenAt"] = min(aggs.get("firstSeenAt") or at, at)
-    aggs["lastSeenAt"] = max(aggs.get("lastSeenAt") or at, at)
+    aggs["firstSeenAt"] = min(stored_time(aggs, "firstSeenAt") or at, at)
+    aggs["lastSeenAt"] = max(stored_time(aggs, "lastSeenAt") or at, at)
     if event.timestamp >= today - timedelta(days=window_days):
         for counter in counter_keys(event, aggs["counters"]):
             per_day = aggs["counters"].setdefault(counter, {})
@@ -142,15 +194,64 @@ def _remember(aggs: Aggs, key: str, product_id: str, props: dict[str, Any], at: 
     aggs[key] = entries[:limit]
 
 
-def apply_order(aggs: Aggs, delta: OrderDelta) -> None:
-    orders = aggs.setdefault("orders", {"count": 0, "revenue": {}})
-    orders["count"] = max(0, orders["count"] + delta.count)
+def order_counts(aggs: Aggs) -> dict[str, int] | None:
+    """Counting orders per currency; None when a contact stored before per-currency counts holds several
+    currencies (its next order transition recounts them from its orders)."""
+    orders = aggs.get("orders") or {}
+    if "counts" in orders:
+        return dict(orders["counts"])
+    count = orders.get("count", 0)
+    currencies = list(orders.get("revenue") or {})
+    if not count:
+        return {}
+    return {currencies[0]: count} if len(currencies) == 1 else None
+
+
+def apply_order(aggs: Aggs, delta: OrderDelta) -> bool:
+    """Apply one transition's delta; True when it removed or moved the first or last order time, which only
+    the contact's orders can tell again (``set_order_bounds``).
+
+    A currency whose last counting order goes disappears from the counts and the revenue."""
+    orders = aggs.setdefault("orders", {"count": 0, "counts": {}, "revenue": {}})
+    counts = order_counts(aggs)
+    orders["count"] = max(0, orders.get("count", 0) + delta.count)
     revenue = _money(orders["revenue"].get(delta.currency, "0")) + delta.revenue
-    orders["revenue"][delta.currency] = str(revenue)
-    if delta.at is not None and delta.count > 0:
-        at = iso(delta.at)
+    if counts is None:  # counts unknown (see order_counts): keep revenue as the contact stored it
+        orders["revenue"][delta.currency] = str(revenue)
+    else:
+        left = counts.get(delta.currency, 0) + delta.count
+        if left > 0:
+            counts[delta.currency], orders["revenue"][delta.currency] = left, str(revenue)
+        else:
+            counts.pop(delta.currency, None)
+            orders["revenue"].pop(delta.currency, None)
+        orders["counts"] = counts
+    if not orders["count"]:
+        orders.pop("firstAt", None)
+        orders.pop("lastAt", None)
+        return False
+    at = iso(delta.at) if delta.at is not None else None
+    gone = iso(delta.left) if delta.left is not None else None
+    if at is not None:
         orders["firstAt"] = min(orders.get("firstAt") or at, at)
         orders["lastAt"] = max(orders.get("lastAt") or at, at)
+    return gone is not None and gone != at and gone in (orders.get("firstAt"), orders.get("lastAt"))
+
+
+def set_order_bounds(aggs: Aggs, dates: list[datetime]) -> None:
+    """First and last order times from the dates of every counting order (none: both unset)."""
+    orders = aggs.setdefault("orders", {"count": 0, "counts": {}, "revenue": {}})
+    orders.pop("firstAt", None)
+    orders.pop("lastAt", None)
+    if dates:
+        orders["firstAt"], orders["lastAt"] = iso(min(dates)), iso(max(dates))
+
+
+def recount_orders(aggs: Aggs, counting: list[OrderDelta]) -> None:
+    """Order aggregates from scratch: ``counting`` holds one positive delta per counting order."""
+    aggs["orders"] = {"count": 0, "counts": {}, "revenue": {}}
+    for delta in counting:
+        apply_order(aggs, delta)
 
 
 def prune(aggs: Aggs, window_days: int, today: datetime) -> None:
@@ -171,13 +272,12 @@ def merge(into: Aggs, other: Aggs) -> Aggs:
         mine = result["counters"].setdefault(event_type, {})
         for day, n in days.items():
             mine[day] = mine.get(day, 0) + n
-    for key in ("firstSeenAt",):
-        values = [v for v in (result.get(key), other.get(key)) if v]
+    for key, pick in (("firstSeenAt", min), ("lastSeenAt", max)):
+        values = [v for v in (stored_time(result, key), stored_time(other, key)) if v]
         if values:
-            result[key] = min(values)
-    values = [v for v in (result.get("lastSeenAt"), other.get("lastSeenAt")) if v]
-    if values:
-        result["lastSeenAt"] = max(values)
+            result[key] = pick(values)
+        else:
+            result.pop(key, None)
     theirs = other.get("cart")
     if theirs and (not result.get("cart") or theirs["updatedAt"] > result["cart"]["updatedAt"]):
         result["cart"] = theirs
@@ -186,39 +286,56 @@ def merge(into: Aggs, other: Aggs) -> Aggs:
         for entry in sorted(result.get(key, []) + other.get(key, []), key=lambda e: e["at"]):
             by_product[entry["productId"]] = entry
         result[key] = sorted(by_product.values(), key=lambda e: e["at"], reverse=True)[:limit]
-    orders = other.get("orders", {})
-    for currency, revenue in orders.get("revenue", {}).items():
-        apply_order(result, OrderDelta(0, _money(revenue), currency, None))
-    result["orders"]["count"] += orders.get("count", 0)
-    for key, pick in (("firstAt", min), ("lastAt", max)):
-        values = [v for v in (result["orders"].get(key), orders.get(key)) if v]
-        if values:
-            result["orders"][key] = pick(values)
+    _merge_orders(result, other)
     return result
+
+
+def _merge_orders(result: Aggs, other: Aggs) -> None:
+    mine, theirs = order_counts(result), order_counts(other)
+    orders = result.setdefault("orders", {"count": 0, "counts": {}, "revenue": {}})
+    merged = other.get("orders") or {}
+    for currency, revenue in (merged.get("revenue") or {}).items():
+        orders["revenue"][currency] = str(_money(orders["revenue"].get(currency, "0")) + _money(revenue))
+    orders["count"] = orders.get("count", 0) + merged.get("count", 0)
+    if mine is None or theirs is None:
+        orders.pop("counts", None)  # unknown: the next order transition recounts
+    else:
+        orders["counts"] = {c: mine.get(c, 0) + theirs.get(c, 0) for c in {*mine, *theirs}}
+    for key, pick in (("firstAt", min), ("lastAt", max)):
+        values = [v for v in (orders.get(key), merged.get(key)) if v]
+        if values:
+            orders[key] = pick(values)
 
 
 def summary(aggs: Aggs, today: datetime) -> dict[str, Any]:
     """The computed view shown on the contact card."""
-    orders = aggs.get("orders", {"count": 0, "revenue": {}})
-    count = orders.get("count", 0)
-    revenue = {cur: float(_money(v)) for cur, v in orders.get("revenue", {}).items()}
-    aov = {cur: round(v / count, 2) for cur, v in revenue.items()} if count else {}
+    orders = aggs.get("orders") or {}
+    counts = order_counts(aggs)
+    stored = {cur: _money(v) for cur, v in (orders.get("revenue") or {}).items()}
+    if counts is None:  # stored before per-currency counts: revenue only, until the next order recounts
+        revenue = {cur: money(v, cur) for cur, v in stored.items() if v}
+        aov: dict[str, str] = {}
+    else:
+        revenue = {cur: money(stored.get(cur, 0), cur) for cur in counts}
+        aov = {cur: money(stored.get(cur, Decimal(0)) / n, cur) for cur, n in counts.items()}
+    counters = _counters(aggs)
     totals: dict[str, dict[str, int]] = {}
-    for event_type, days in aggs.get("counters", {}).items():
+    for event_type, days in counters.items():
         totals[event_type] = {
             f"last{n}d": sum(c for d, c in days.items() if d >= _day(today - timedelta(days=n - 1)))
             for n in (1, 7, 30, 90)
         }
     return {
-        "orderCount": count,
+        "orderCount": orders.get("count", 0),
+        "orderCounts": dict(sorted((counts or {}).items())),
         "revenue": revenue,
         "averageOrderValue": aov,
-        "firstOrderAt": orders.get("firstAt"),
-        "lastOrderAt": orders.get("lastAt"),
-        "firstSeenAt": aggs.get("firstSeenAt"),
-        "lastSeenAt": aggs.get("lastSeenAt"),
+        "firstOrderAt": stored_time(orders, "firstAt"),
+        "lastOrderAt": stored_time(orders, "lastAt"),
+        "firstSeenAt": stored_time(aggs, "firstSeenAt"),
+        "lastSeenAt": stored_time(aggs, "lastSeenAt"),
         "eventCounts": totals,
-        "dailyEventCounts": aggs.get("counters", {}),
+        "dailyEventCounts": counters,
         "cart": aggs.get("cart"),
         "recentlyViewed": aggs.get("viewed", []),
         "wishlist": aggs.get("wishlist", []),

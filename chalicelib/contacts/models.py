@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chalicelib.orders.money import Money
 from chalicelib.validation import Email, LanguageCode, Phone, TimeZoneName
 
 ChannelType = Literal["mobilepush", "webpush", "telegram", "viber", "appinbox"]
@@ -56,6 +57,42 @@ class ContactIn(BaseModel):
     fields: dict[str, Any] | None = Field(default=None, description="Additional fields by declared name")
 
 
+class OrderAggregates(BaseModel):
+    """The order part of the card's ``aggregates``: DELIVERED orders only, each in its own currency."""
+
+    orderCount: int = Field(description="Delivered orders, all currencies (the sum of `orderCounts`)")
+    orderCounts: dict[str, int] = Field(description="Delivered orders per currency; a currency with none is absent")
+    revenue: dict[str, Money] = Field(description="Delivered revenue per currency")
+    averageOrderValue: dict[str, Money] = Field(
+        description="Per currency: its revenue divided by its own order count, in its minor units (half up)"
+    )
+    firstOrderAt: str | None = Field(description="The earliest `date` of the delivered orders (none: null)")
+    lastOrderAt: str | None = Field(description="The latest `date` of the delivered orders (none: null)")
+
+
+def _document_orders(schema: dict[str, Any]) -> None:
+    """The card's ``aggregates`` stay a plain object whose other keys keep their free shape; the OpenAPI
+    document names its order fields (``OrderAggregates``). Run when the document is built, never at import."""
+    orders = OrderAggregates.model_json_schema()
+    schema["properties"], schema["required"] = orders["properties"], orders["required"]
+    schema["description"] = "Aggregates kept on the contact; the order fields count DELIVERED orders only"
+
+
+class MergeRecord(BaseModel):
+    """One known contact merged into this one (``POST /v1/contacts/{externalId}/merge``)."""
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    from_: str = Field(
+        alias="from", description="External ID of the contact merged in (it is an alias of this one now)"
+    )
+    by: str = Field(description="The name of the API key that asked")
+    keyPrefix: str | None = Field(default=None, description="The first characters of that key")
+    requestId: str | None = Field(default=None, description="The request that asked (its `X-Request-Id`)")
+    requestedAt: str
+    mergedAt: str
+
+
 class ContactCard(BaseModel):
     """What ``GET /v1/contacts/{externalId}`` returns."""
 
@@ -70,13 +107,25 @@ class ContactCard(BaseModel):
     channels: list[dict[str, Any]] = Field(default_factory=list)
     fields: dict[str, Any] = Field(default_factory=dict)
     anonymousIds: list[str] = Field(default_factory=list)
+    mergeHistory: list[MergeRecord] = Field(
+        default_factory=list, description="Known contacts merged into this one, oldest first: from, by, when"
+    )
     createdAt: str
     updatedAt: str
-    aggregates: dict[str, Any] = Field(default_factory=dict)
+    aggregates: dict[str, Any] = Field(default_factory=dict, json_schema_extra=_document_orders)
 
 
 class ContactList(BaseModel):
-    contacts: list[ContactCard]
+    contacts: list[ContactCard] = Field(
+        description="The contacts holding the identifier, the one it resolves to (`resolvesTo`) first"
+    )
+    resolvesTo: str | None = Field(
+        default=None,
+        description=(
+            "External ID of the contact events and orders naming only this identifier are applied to (null: none,"
+            " they go to a provisional profile); it may be a contact that took the identifier in by a merge"
+        ),
+    )
 
 
 class UpsertResult(BaseModel):

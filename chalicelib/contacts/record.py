@@ -24,6 +24,7 @@ class ContactRecord:
     aggs: dict[str, Any] = field(default_factory=aggregates.empty)
     merged: list[str] = field(default_factory=list)  # keys of profiles merged into this one
     merged_into: str | None = None
+    merge_history: list[dict[str, Any]] = field(default_factory=list)  # known contacts merged in: from, by, when
     folded: Folded = field(default_factory=Folded)  # events the aggregates hold, within the dedupe window
     version: int = 0
     created_at: str = ""

@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from chalicelib.validation import Email, EventTypeName, Phone
+from chalicelib.validation import Email, EventTypeName, Phone, Timestamp, UtcDatetime
 
 MAX_EVENT_BYTES = 20 * 1024
 MAX_EVENTS_PER_REQUEST = 500
@@ -64,15 +64,14 @@ class EventIn(BaseModel):
         max_length=128,
         description=EVENT_ID_RULE,
     )
-    timestamp: datetime | None = Field(default=None, description="When it happened; past events welcome")
+    timestamp: Timestamp | None = Field(
+        default=None,
+        description=(
+            "When it happened (ISO 8601; an offset is converted to UTC, no offset means UTC); past events welcome"
+            " from 2000-01-01 on, at most a few minutes ahead of the server's clock (`docs/tracking.md`, Time)"
+        ),
+    )
     properties: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("timestamp")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
 
     @model_validator(mode="after")
     def _identified(self) -> EventIn:
@@ -92,8 +91,8 @@ class EventsRequest(BaseModel):
         max_length=MAX_EVENTS_PER_REQUEST,
         description=(
             "Each event: `type`; at least one of `externalId`, `email`, `phone`, `anonymousId`; optional"
-            " `timestamp` (ISO 8601; when it happened), `properties` (object) and `eventId`. `eventId`: "
-            + EVENT_ID_RULE
+            " `timestamp` (ISO 8601, stored in UTC, no offset means UTC; from 2000-01-01 to a few minutes ahead of"
+            " the server's clock), `properties` (object) and `eventId`. `eventId`: " + EVENT_ID_RULE
         ),
     )
 
@@ -116,8 +115,8 @@ class Event(BaseModel):
     eventId: str
     type: str
     identity: Identity
-    timestamp: datetime
-    receivedAt: datetime
+    timestamp: UtcDatetime
+    receivedAt: UtcDatetime
     properties: dict[str, Any] = Field(default_factory=dict)
     source: str = "api"
     context: dict[str, Any] = Field(default_factory=dict)

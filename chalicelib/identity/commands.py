@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.validation import UtcDatetime
 
 
 class IdentifyCommand(BaseModel):
@@ -17,7 +18,7 @@ class IdentifyCommand(BaseModel):
     externalId: str | None = None
     anonymousId: str | None = None
     traits: dict[str, Any] = Field(default_factory=dict)
-    timestamp: datetime
+    timestamp: UtcDatetime
 
 
 class AliasCommand(BaseModel):
@@ -28,4 +29,4 @@ class AliasCommand(BaseModel):
     messageId: str
     previousId: str
     externalId: str
-    timestamp: datetime
+    timestamp: UtcDatetime

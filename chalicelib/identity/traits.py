@@ -57,3 +57,10 @@ def profile_patch(traits: dict[str, Any]) -> dict[str, Any]:
             continue
         valid[attr] = checked.model_dump(mode="json", exclude_unset=True)[attr]
     return valid
+
+
+def without(traits: dict[str, Any], attrs: set[str]) -> dict[str, Any]:
+    """``traits`` less every trait name that maps onto one of the profile attributes ``attrs``."""
+    if not attrs:
+        return traits
+    return {name: value for name, value in traits.items() if _ALIASES.get(name) not in attrs}

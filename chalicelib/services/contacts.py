@@ -1,32 +1,49 @@
-"""Contact use cases: upsert by External ID, read the card and its activity, find, delete and erase.
+"""Contact use cases: upsert by External ID, read the card and its activity, find, merge, delete and erase.
 
-Every write is announced once on ``ports.changes`` (a deletion as ``after=None``).
+Every write is announced once on ``ports.changes`` (a deletion as ``after=None``). The identity rules (one
+email or phone per contact, how an identifier resolves, merges, deletion and erasure) are in
+``docs/data-model.md`` ("Identity and erasure").
 """
 
 from __future__ import annotations
 
 import copy
+import logging
 from typing import Any
 
 from chalicelib.catalog.enrichment import catalog_fields
 from chalicelib.clock import iso
-from chalicelib.contacts import aggregates, keys
+from chalicelib.contacts import aggregates, identifiers, keys
 from chalicelib.contacts.changes import ContactChanged
 from chalicelib.contacts.fields import validate_values
-from chalicelib.contacts.models import ContactCard, ContactIn
+from chalicelib.contacts.models import ContactCard, ContactIn, MergeRecord
 from chalicelib.contacts.patch import apply_patch, check_external_id
-from chalicelib.contacts.record import KIND_ALIAS, KIND_CONTACT, ContactRecord
+from chalicelib.contacts.record import KIND_ALIAS, KIND_CONTACT, KIND_PROFILE, ContactRecord
 from chalicelib.errors import Conflict, ErrorDetail, InvalidInput, NotFound
-from chalicelib.events.models import Event
-from chalicelib.messages import MergeMsg
+from chalicelib.events.models import Event, Identity
+from chalicelib.logs import correlation_id
+from chalicelib.messages import ContactMergeMsg, MergeMsg
 from chalicelib.ports import Ports
 from chalicelib.validation import normalize_email, normalize_phone
 
+log = logging.getLogger("orbit.contacts")
 ATTEMPTS = 4
+MAX_MERGE_DEPTH = 5  # profiles and contacts merged into contacts merged into this one, and so on
+MERGE_EFFECTS = (
+    "its aggregates, activity, channels, anonymous ids and merged profiles move to this contact",
+    "its profile attributes and additional fields fill only what this contact lacks (this contact's values win)",
+    "its orders stay under their ids and count on this contact",
+    "it becomes an alias of this contact: events, orders and identifies naming it land here",
+    "the merge is recorded in this contact's mergeHistory (who asked, when)",
+)
 
 
-def upsert(ports: Ports, external_id: str, body: ContactIn) -> tuple[ContactRecord, bool]:
-    """Create or partially update a contact; returns the record and whether it was created."""
+def upsert(ports: Ports, external_id: str, body: ContactIn, explicit: bool = False) -> tuple[ContactRecord, bool]:
+    """Create or partially update a contact; returns the record and whether it was created.
+
+    ``explicit``: a ``PUT /v1/contacts/{id}`` for this one person, which lifts the suppression an erasure put on
+    the External ID, email and phone it writes. Otherwise (an import row) a suppressed identifier is refused, so a
+    bulk sync never brings an erased person back."""
     check_external_id(external_id)
     patch = body.model_dump(mode="json", exclude_unset=True)
     clean, errors = validate_values(ports.fields.fields(), patch.get("fields") or {})
@@ -35,20 +52,79 @@ def upsert(ports: Ports, external_id: str, body: ContactIn) -> tuple[ContactReco
     key = keys.known(external_id)
     for _attempt in range(ATTEMPTS):
         old = ports.contacts.load(key)
+        if old is not None and old.kind == KIND_ALIAS and old.merged_into:
+            target = keys.external_id(old.merged_into)
+            raise Conflict(
+                f"Contact {external_id!r} was merged into {target!r}; update that contact",
+                [ErrorDetail("externalId", f"is an alias of the contact with External ID {target!r}")],
+            )
+        _check_unique(ports, key, patch, old)
         now = iso(ports.clock.now())
         rec = copy.deepcopy(old) if old else ContactRecord(key=key, created_at=now)
         if rec.kind != KIND_CONTACT:
             rec.kind = KIND_CONTACT
         apply_patch(rec, patch, clean)
         rec.updated_at = now
+        if not explicit:
+            _refuse_suppressed(ports, rec)
         try:
             ports.contacts.save(rec, old)
         except Conflict:
             continue
+        if explicit:
+            _lift(ports, rec)
         ports.changes.announce(ContactChanged(before=old, after=rec))
         _merge_provisional(ports, rec, old)
         return rec, old is None
     raise Conflict("The contact is being updated concurrently; retry")
+
+
+def _check_unique(ports: Ports, key: str, patch: dict[str, Any], old: ContactRecord | None) -> None:
+    """An email or phone identifies one contact: giving one to a second contact is a 409 naming the holder."""
+    for attr in identifiers.FINDABLE:
+        value = patch.get(attr)
+        if not isinstance(value, str) or (old is not None and old.profile.get(attr) == value):
+            continue
+        others = [r for r in ports.contacts.find(attr, value) if r.key != key and r.profile.get(attr) == value]
+        holder = identifiers.holder(others)
+        if holder is not None:
+            held_by = keys.external_id(holder.key)
+            raise Conflict(
+                f"The {attr} {value} is held by the contact with External ID {held_by!r}",
+                [
+                    ErrorDetail(
+                        attr, f"is held by the contact with External ID {held_by!r}; an {attr} identifies one contact"
+                    )
+                ],
+            )
+
+
+def _refuse_suppressed(ports: Ports, rec: ContactRecord) -> None:
+    suppressed = _suppressed(ports, identifiers.identifier_keys(rec))
+    if suppressed:
+        names = sorted({_identifier_name(k) for k in suppressed})
+        raise Conflict(
+            "An erasure suppressed this person; re-create them with PUT /v1/contacts/{externalId}",
+            [ErrorDetail(name, "was erased (suppressed); only an explicit PUT brings it back") for name in names],
+        )
+
+
+def _lift(ports: Ports, rec: ContactRecord) -> None:
+    suppressed = _suppressed(ports, identifiers.identifier_keys(rec))
+    if suppressed:
+        ports.suppressions.lift([identifiers.digest(k) for k in suppressed])
+        log.info(
+            "suppression lifted by an explicit PUT", extra={"identifiers": sorted(map(_identifier_name, suppressed))}
+        )
+
+
+def _suppressed(ports: Ports, identifier_keys: list[str]) -> set[str]:
+    by_digest = {identifiers.digest(k): k for k in identifier_keys}
+    return {by_digest[d] for d in ports.suppressions.suppressed(list(by_digest))}
+
+
+def _identifier_name(key: str) -> str:
+    return {keys.KNOWN: "externalId", keys.EMAIL: "email", keys.PHONE: "phone"}.get(key[:2], "anonymousId")
 
 
 def _merge_provisional(ports: Ports, rec: ContactRecord, old: ContactRecord | None) -> None:
@@ -73,6 +149,7 @@ def card(ports: Ports, rec: ContactRecord) -> ContactCard:
         channels=rec.channels,
         fields=rec.fields,
         anonymousIds=[k[len(keys.ANONYMOUS) :] for k in rec.merged if k.startswith(keys.ANONYMOUS)],
+        mergeHistory=[MergeRecord.model_validate(entry) for entry in rec.merge_history],
         createdAt=rec.created_at,
         updatedAt=rec.updated_at,
         aggregates=_with_catalog(ports, aggregates.summary(rec.aggs or aggregates.empty(), ports.clock.now())),
@@ -98,18 +175,36 @@ def _with_catalog(ports: Ports, summary: dict[str, Any]) -> dict[str, Any]:
 
 def get(ports: Ports, external_id: str) -> ContactRecord:
     rec = ports.contacts.load(keys.known(check_external_id(external_id)))
+    if rec is not None and rec.kind == KIND_ALIAS and rec.merged_into and keys.is_known(rec.merged_into):
+        target = keys.external_id(rec.merged_into)
+        raise NotFound(
+            f"No contact with External ID {external_id!r}: it was merged into {target!r}",
+            [ErrorDetail("externalId", f"was merged into the contact with External ID {target!r}")],
+        )
     if rec is None or rec.kind != KIND_CONTACT:
         raise NotFound(f"No contact with External ID {external_id!r}")
     return rec
 
 
-def find(ports: Ports, email: str | None, phone: str | None) -> list[ContactRecord]:
+def find(ports: Ports, email: str | None, phone: str | None) -> tuple[list[ContactRecord], ContactRecord | None]:
+    """The contacts holding the email (or phone), the one it resolves to first, and that one (None: the
+    identifier resolves to no contact). The consumer resolves by the same ``Resolver``."""
+    from chalicelib.services.consumer.resolver import Resolver  # the consumer's package stays off the cold start
+
     for attr, value, check in (("email", email, normalize_email), ("phone", phone, normalize_phone)):
         if value:
             try:
-                return ports.contacts.find(attr, check(value))
+                normalized = check(value)
             except ValueError as exc:
                 raise InvalidInput(f"{attr} is invalid", [ErrorDetail(attr, str(exc))]) from exc
+            resolver = Resolver(ports.contacts)
+            holders = resolver.holders(attr, normalized)
+            key = resolver.key_for(Identity.model_validate({attr: normalized}))
+            resolved = next((h for h in holders if h.key == key), None)
+            if resolved is None and keys.is_known(key):
+                linked = resolver.record(key)  # a link: the identifier came in with a merged contact
+                resolved = linked if linked is not None and linked.kind == KIND_CONTACT else None
+            return ([resolved] if resolved else []) + [h for h in holders if h is not resolved], resolved
     raise InvalidInput(
         "Give an identifier to search by",
         [ErrorDetail("email", "email or phone is required")],
@@ -122,19 +217,107 @@ def activity(ports: Ports, external_id: str, limit: int, cursor: str | None) -> 
     return ports.events.activity(rec.key, limit, cursor)
 
 
+def request_merge(
+    ports: Ports, external_id: str, source_id: str, by: str, key_prefix: str | None = None
+) -> dict[str, Any]:
+    """Queue the merge of the known contact ``source_id`` into ``external_id``; the consumer applies it exactly
+    once, like any contact write (``services/consumer/merging.py``). Both must be contacts now."""
+    target = get(ports, external_id)
+    try:
+        check_external_id(source_id)
+    except InvalidInput as exc:
+        raise InvalidInput("from is invalid", [ErrorDetail("from", d.message) for d in exc.details]) from exc
+    if source_id == external_id:
+        raise InvalidInput("A contact cannot be merged into itself", [ErrorDetail("from", "is this contact")])
+    source = ports.contacts.load(keys.known(source_id))
+    if source is None or source.kind != KIND_CONTACT:
+        raise NotFound(
+            f"No contact with External ID {source_id!r} to merge",
+            [ErrorDetail("from", "names no contact (a contact merged already is an alias, not a contact)")],
+        )
+    message = ContactMergeMsg(
+        target=external_id,
+        source=source_id,
+        by=by,
+        keyPrefix=key_prefix,
+        requestId=correlation_id(),
+        requestedAt=iso(ports.clock.now()),
+    )
+    ports.publisher.publish([message])
+    log.info("contact merge queued", extra={"target": external_id, "from": source_id, "by": by})
+    return {
+        "externalId": keys.external_id(target.key),
+        "from": source_id,
+        "status": "queued",
+        "requestId": message.requestId,
+        "effects": [f"{source_id}: {effect}" for effect in MERGE_EFFECTS],
+    }
+
+
 def delete(ports: Ports, external_id: str, erase: bool) -> dict[str, Any]:
-    """Delete the contact. ``erase`` (GDPR) also deletes its activity, orders and merged profiles."""
+    """Delete the contact and everything reachable from it: its activity, the profiles, anonymous ids and
+    contacts merged into it (with their activity) and the orders of them all, so nothing old can re-attach
+    when the External ID comes back. ``erase`` (GDPR) also puts every identifier of them on the suppression
+    list (digests), so the consumer drops whatever still names the person, until an explicit PUT."""
     rec = get(ports, external_id)
-    removed_events = 0
-    if erase:
-        removed_events += ports.events.delete_all(rec.key)
-        for merged_key in rec.merged:
-            alias = ports.contacts.load(merged_key)
-            if alias is not None:
-                removed_events += ports.events.delete_all(merged_key)
-                ports.contacts.delete(alias)
-        for order in ports.orders.for_contact(rec.key):
+    reached = _reachable(ports, rec)
+    suppressed = 0
+    if erase:  # first, so nothing re-creates the person while the rest goes
+        named = {k for r in (rec, *reached.values()) for k in identifiers.identifier_keys(r)}
+        named -= _held_elsewhere(ports, rec, named)
+        ports.suppressions.suppress(sorted(identifiers.digest(k) for k in named), iso(ports.clock.now()))
+        suppressed = len(named)
+    removed_events = removed_orders = 0
+    for key in (*reached, rec.key):
+        removed_events += ports.events.delete_all(key)
+        for order in ports.orders.for_contact(key):
             ports.orders.delete(order)
-    ports.contacts.delete(rec)
+            removed_orders += 1
+    for other in reached.values():
+        ports.contacts.delete(other)
+    ports.contacts.delete(rec)  # last: a failed request can be sent again
     ports.changes.announce(ContactChanged(before=rec, after=None))
-    return {"externalId": external_id, "erased": erase, "eventsDeleted": removed_events}
+    log.info(
+        "contact erased" if erase else "contact deleted",
+        extra={"events": removed_events, "orders": removed_orders, "profiles": len(reached)},
+    )
+    return {
+        "externalId": external_id,
+        "erased": erase,
+        "eventsDeleted": removed_events,
+        "ordersDeleted": removed_orders,
+        "profilesDeleted": len(reached),
+        "identifiersSuppressed": suppressed,
+    }
+
+
+def _held_elsewhere(ports: Ports, rec: ContactRecord, named: set[str]) -> set[str]:
+    """The emails and phones among ``named`` another live contact holds too (only where the one-holder rule was
+    broken): suppressing them would drop that contact's events."""
+    held = set()
+    for key in named:
+        attr = {keys.EMAIL: "email", keys.PHONE: "phone"}.get(key[:2])
+        value = key[len(keys.EMAIL) :]
+        if attr and any(r.key != rec.key and r.profile.get(attr) == value for r in ports.contacts.find(attr, value)):
+            held.add(key)
+    return held
+
+
+def _reachable(ports: Ports, rec: ContactRecord) -> dict[str, ContactRecord]:
+    """Every record hanging off the contact: what it merged (followed through merges of merges), and the
+    provisional profile of its own email or phone if one waits to be merged."""
+    found: dict[str, ContactRecord] = {}
+    pending = [*rec.merged, *identifiers.identifier_keys(rec)[1:]]
+    owners = {rec.key}
+    for _depth in range(MAX_MERGE_DEPTH):
+        pending = [k for k in dict.fromkeys(pending) if k not in found and k != rec.key]
+        if not pending:
+            break
+        following: list[str] = []
+        for key, other in ports.contacts.load_many(pending).items():
+            if other.kind == KIND_PROFILE or (other.kind == KIND_ALIAS and other.merged_into in owners):
+                found[key] = other
+                owners.add(key)
+                following += other.merged
+        pending = following
+    return found

@@ -1,7 +1,13 @@
 """The edge of ingestion: validate what clients send, fill ids and times, queue it, answer 202.
 
 Bad items are rejected one by one (index + errors) and never block good ones; nothing is queued
-for a rejected item. Times far in the future are rejected; past events are welcome.
+for a rejected item.
+
+Time (``docs/tracking.md``, Time): the models turn every time into UTC and refuse those before
+``OLDEST_TIMESTAMP``; past events are welcome. A time more than ``max_future_skew_seconds`` ahead of the
+receive time is rejected on the server API (``/v1/events``, ``/v1/orders``: the server's clock is the
+caller's to fix) and dated its receive time on the tracking API (browsers' clocks are often wrong; the
+claimed time stays in ``context.clientTimestamp``).
 
 Event ids: an item's ``eventId``, else one derived from its content (``event_id``), so a client that
 retries a timed-out request stores nothing twice (the consumer's conditional put dedupes on the id).
@@ -15,6 +21,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from chalicelib.clock import iso
 from chalicelib.events.models import (
     MAX_EVENT_BYTES,
     UNTIMED_WINDOW,
@@ -29,13 +36,26 @@ from chalicelib.identity.commands import AliasCommand, IdentifyCommand
 from chalicelib.messages import AliasMsg, EventMsg, IdentifyMsg, OrderMsg, QueueMessage, pack
 from chalicelib.orders.models import OrderIn
 from chalicelib.ports import Ports
+from chalicelib.tracking.mapping import clamp_future
 from chalicelib.validation import details_from
 
 Output = Event | IdentifyCommand | AliasCommand
+ORDER_TIMES = ("date", "updatedAt")  # an order's client times, each held to the future allowance
+
+
+def future_allowance(ports: Ports) -> timedelta:
+    """How far ahead of the receive time a client's clock may be (``max_future_skew_seconds``)."""
+    return timedelta(seconds=ports.settings.max_future_skew_seconds)
 
 
 def too_far_ahead(ts: datetime, now: datetime, ports: Ports) -> bool:
-    return ts > now + timedelta(seconds=ports.settings.max_future_skew_seconds)
+    return ts > now + future_allowance(ports)
+
+
+def _too_far_ahead_error(path: str, now: datetime, ports: Ports) -> dict[str, str]:
+    allowance = ports.settings.max_future_skew_seconds
+    message = f"is more than {allowance} seconds ahead of the time it was received ({iso(now)})"
+    return {"path": path, "message": message}
 
 
 def _check_item(raw: Any, index: int) -> list[dict[str, str]]:
@@ -93,7 +113,7 @@ def accept_events(ports: Ports, items: list[Any]) -> EventsAccepted:
             else:
                 ts = item.timestamp or now
                 if too_far_ahead(ts, now, ports):
-                    errors = [{"path": f"events[{index}].timestamp", "message": "is too far in the future"}]
+                    errors = [_too_far_ahead_error(f"events[{index}].timestamp", now, ports)]
                 else:
                     event = Event(
                         eventId=event_id(item, now, copies),
@@ -123,13 +143,13 @@ def accept_orders(ports: Ports, items: list[Any]) -> EventsAccepted:
             errors = [d.as_dict() for d in details_from(exc, f"orders[{index}]")]
             rejected.append(Rejected(index=index, errors=errors))
             continue
-        if too_far_ahead(order.date, now, ports):
-            rejected.append(
-                Rejected(
-                    index=index,
-                    errors=[{"path": f"orders[{index}].date", "message": "is too far in the future"}],
-                )
-            )
+        ahead = [
+            _too_far_ahead_error(f"orders[{index}].{field}", now, ports)
+            for field in ORDER_TIMES
+            if isinstance(at := getattr(order, field, None), datetime) and too_far_ahead(at, now, ports)
+        ]
+        if ahead:
+            rejected.append(Rejected(index=index, errors=ahead))
             continue
         body = order.model_dump(mode="json", exclude_none=True)
         messages.append(OrderMsg(order=body, receivedAt=now.isoformat()))
@@ -139,13 +159,14 @@ def accept_orders(ports: Ports, items: list[Any]) -> EventsAccepted:
 
 
 def accept_tracked(ports: Ports, outputs: list[Output]) -> int:
-    """Queue what the tracking mapper produced (events, identify and alias commands)."""
+    """Queue what the tracking mapper produced (events, identify and alias commands), each dated no later
+    than its receive time plus the allowance (``clamp_future``)."""
     now = ports.clock.now()
+    allowance = future_allowance(ports)
     messages: list[QueueMessage] = []
     for out in outputs:
+        out = clamp_future(out, now, allowance)
         if isinstance(out, Event):
-            if too_far_ahead(out.timestamp, now, ports):
-                out = out.model_copy(update={"timestamp": now})
             messages.append(EventMsg(event=out))
         elif isinstance(out, IdentifyCommand):
             messages.append(IdentifyMsg(command=out))

@@ -1,12 +1,14 @@
-"""Contacts table adapter: load and save contact records with optimistic versions."""
+"""Contacts table adapter: load and save contact records with optimistic versions; retire a merged contact."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from chalicelib.contacts.folded import Folded
 from chalicelib.contacts.record import KIND_CONTACT, ContactRecord
-from chalicelib.storage.dynamo import Item, Table, item_size, serialize
+from chalicelib.storage.dynamo import Item, Table, item_size, serialize, translate, write_units
 
 _PROFILE_ATTRS = ("email", "phone", "firstName", "lastName", "languageCode", "timeZone", "address")
 
@@ -20,6 +22,7 @@ def _to_item(rec: ContactRecord) -> Item:
         "agg": rec.aggs,
         "merged": rec.merged or None,
         "mergedInto": rec.merged_into,
+        "mh": rec.merge_history or None,
         "fd": rec.folded.pack() or None,
         "ver": rec.version,
         "createdAt": rec.created_at,
@@ -49,6 +52,7 @@ def _from_item(item: Item) -> ContactRecord:
         aggs=item.get("agg") or {},
         merged=item.get("merged") or [],
         merged_into=item.get("mergedInto"),
+        merge_history=item.get("mh") or [],
         folded=Folded.unpack(item.get("fd")),
         version=int(item.get("ver", 0)),
         created_at=item.get("createdAt", ""),
@@ -111,3 +115,44 @@ class DynamoContactStore:
         keys = [i["pk"] for i in self.table.query_all("#a = :v", {":v": value}, index=index, names={"#a": attr})]
         found = self.load_many(keys)
         return sorted(found.values(), key=lambda r: r.updated_at, reverse=True)
+
+
+class DynamoContactMerges:
+    """``ContactMerges`` on the contacts table: the alias write and the check on the target in one transaction."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def retire(self, alias: ContactRecord, old: ContactRecord, target: ContactRecord) -> None:
+        alias.version = old.version + 1
+        item = _to_item(alias)
+        raw = serialize(item)
+        actions: list[dict[str, object]] = [
+            {
+                "Put": {
+                    "TableName": self.table.name,
+                    "Item": raw,
+                    "ConditionExpression": "ver = :v",
+                    "ExpressionAttributeValues": serialize({":v": old.version}),
+                }
+            },
+            {
+                "ConditionCheck": {
+                    "TableName": self.table.name,
+                    "Key": serialize({"pk": target.key}),
+                    "ConditionExpression": "ver = :v",
+                    "ExpressionAttributeValues": serialize({":v": target.version}),
+                }
+            },
+        ]
+        # a transaction bills each item twice: the put at the larger of its old and new size, the check as 1 unit
+        units = 2 * (write_units(max(item_size(raw), old.stored_size)) + 1)
+        try:
+            self.table.client.transact_write_items(TransactItems=actions)  # type: ignore[arg-type]
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc) from exc
+        self.table.meter.request("dynamodb.TransactWriteItems", units)
+        index_units = DynamoContactStore._index_units(item, old)
+        if index_units:
+            self.table.meter.request("dynamodb.IndexWrite", index_units)
+        alias.stored_size = item_size(raw)

@@ -6,18 +6,27 @@ its activity newest first without an index (one write unit per event, not two). 
 lives (the retention TTL ``x``), and ``insert`` hands back the stored row so the consumer can tell a crash's
 leftover from an old resend (``contacts/folded.py``). Resends whose time differs (sent without a timestamp)
 are caught by the contact's folded-events record within its window instead.
+
+No stored row can break a read: a row that does not make an event (a corrupt time, properties that are not
+JSON, a row written by hand or by an older version) is left out of the activity with a warning naming its key;
+a row dated before ``OLDEST_TIMESTAMP`` (stored before the edge refused such times) is shown as stored, with a
+warning.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import logging
 from datetime import datetime, timedelta
 
 from chalicelib.clock import iso
 from chalicelib.errors import Conflict, InvalidInput
 from chalicelib.events.models import Event, Identity
 from chalicelib.storage.dynamo import Item, Table
+from chalicelib.validation import OLDEST_TIMESTAMP
+
+log = logging.getLogger("orbit.events")
 
 
 def sort_key(event: Event) -> str:
@@ -39,18 +48,29 @@ def _to_item(contact_key: str, event: Event, retention_days: int) -> Item:
     }
 
 
-def _from_item(item: Item) -> Event:
-    at, event_id = item["sk"].split("#", 1)
-    return Event(
-        eventId=event_id,
-        type=item["t"],
-        identity=Identity.model_validate_json(item.get("i") or "{}"),
-        timestamp=datetime.fromisoformat(at),
-        receivedAt=datetime.fromisoformat(item["rcv"]),
-        properties=json.loads(item["p"]) if item.get("p") else {},
-        context=json.loads(item["c"]) if item.get("c") else {},
-        source=item.get("src", "api"),
-    )
+def _from_item(item: Item) -> Event | None:
+    """The event a row holds, or None (logged) when the row does not make one."""
+    try:
+        at, event_id = item["sk"].split("#", 1)
+        event = Event(
+            eventId=event_id,
+            type=item["t"],
+            identity=Identity.model_validate_json(item.get("i") or "{}"),
+            timestamp=datetime.fromisoformat(at),
+            receivedAt=datetime.fromisoformat(item["rcv"]),
+            properties=json.loads(item["p"]) if item.get("p") else {},
+            context=json.loads(item["c"]) if item.get("c") else {},
+            source=item.get("src", "api"),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # pydantic's ValidationError is a ValueError
+        log.warning(
+            "unreadable event row skipped",
+            extra={"pk": item.get("pk"), "sk": item.get("sk"), "reason": f"{type(exc).__name__}: {exc}"},
+        )
+        return None
+    if event.timestamp < OLDEST_TIMESTAMP:
+        log.warning("event row older than the oldest accepted time", extra={"pk": item.get("pk"), "sk": item.get("sk")})
+    return event
 
 
 def encode_cursor(key: Item | None) -> str | None:
@@ -83,7 +103,7 @@ class DynamoEventStore:
             self.table.put(_to_item(contact_key, event, self.retention_days), "attribute_not_exists(sk)")
         except Conflict:
             stored = self.table.get({"pk": contact_key, "sk": sort_key(event)})
-            return _from_item(stored) if stored else event
+            return (_from_item(stored) if stored else None) or event
         return None
 
     def activity(self, contact_key: str, limit: int, cursor: str | None = None) -> tuple[list[Event], str | None]:
@@ -91,7 +111,8 @@ class DynamoEventStore:
         if start is not None and start["pk"] != contact_key:
             raise InvalidInput("cursor belongs to another contact")
         items, last = self.table.query("pk = :pk", {":pk": contact_key}, forward=False, limit=limit, start=start)
-        return [_from_item(i) for i in items], encode_cursor(last)
+        events = [e for e in map(_from_item, items) if e is not None]
+        return events, encode_cursor(last)
 
     def move_all(self, from_key: str, to_key: str) -> int:
         """Copy a profile's events under another contact, then delete the originals (idempotent)."""

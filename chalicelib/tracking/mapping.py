@@ -5,14 +5,18 @@ Ids: ``messageId`` becomes the event id / command ``messageId``. Without one, th
 ``"seg-" + sha256(canonical JSON of the call)`` (keys sorted, compact separators, transport-only keys
 ``sentAt``/``receivedAt``/``writeKey`` left out), so resending an identical call dedupes downstream.
 
-Time: the client time is ``timestamp``, else ``originalTimestamp``; when ``sentAt`` is known (on the call or
-the batch) clock skew is corrected Segment-style: ``received_at - (sentAt - client time)``, never later than
-``received_at``. Naive datetimes are UTC; no client time means ``received_at``.
+Time (``docs/tracking.md``, Time): every time is converted to UTC (naive means UTC, ``validation.to_utc``). The
+client time is ``timestamp``, else ``originalTimestamp``; when ``sentAt`` is known (on the call or the batch) clock
+skew is corrected Segment-style: ``received_at - (sentAt - client time)``, never later than ``received_at``; no
+client time means ``received_at``. The resulting time must be ``OLDEST_TIMESTAMP`` or later, else the call is
+rejected naming the field (after the correction, so a browser whose clock was reset to 1970 still counts when it
+sends ``sentAt``). A time too far ahead is the caller's to clamp (``clamp_future``): browsers' clocks are often
+wrong, so the event is dated its receive time and keeps the claimed time in ``context.clientTimestamp``.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
@@ -20,17 +24,15 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 from chalicelib.errors import ErrorDetail, InvalidInput
 from chalicelib.events.models import MAX_EVENT_BYTES, PAGE_VIEWED, Event, Identity, content_id, encoded_size
 from chalicelib.identity.commands import AliasCommand, IdentifyCommand
-from chalicelib.validation import EventTypeName, details_from
+from chalicelib.validation import TOO_OLD, EventTypeName, UtcDatetime, check_oldest, details_from, to_utc
 
 MAX_BATCH_CALLS = 500
 Output = Event | IdentifyCommand | AliasCommand
 _TRANSPORT_KEYS = ("sentAt", "receivedAt", "writeKey")
 _PAGE_FIELDS = ("url", "path", "title", "referrer", "search")
-_DATETIME: TypeAdapter[datetime] = TypeAdapter(datetime)
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+_DATETIME: TypeAdapter[datetime] = TypeAdapter(UtcDatetime)
+CLIENT_TIMESTAMP = "clientTimestamp"
+"""The ``context`` key keeping the time a client claimed when the event was dated its receive time instead."""
 
 
 class SegmentCall(BaseModel):
@@ -48,9 +50,9 @@ class SegmentCall(BaseModel):
     properties: dict[str, Any] = Field(default_factory=dict)
     traits: dict[str, Any] = Field(default_factory=dict)
     messageId: str | None = Field(default=None, min_length=1, max_length=256)
-    timestamp: datetime | None = None
-    originalTimestamp: datetime | None = None
-    sentAt: datetime | None = None
+    timestamp: UtcDatetime | None = None
+    originalTimestamp: UtcDatetime | None = None
+    sentAt: UtcDatetime | None = None
     context: dict[str, Any] = Field(default_factory=dict)
     integrations: dict[str, Any] = Field(default_factory=dict)
 
@@ -71,11 +73,6 @@ class SegmentCall(BaseModel):
     @classmethod
     def _null_is_empty(cls, value: Any) -> Any:
         return {} if value is None else value
-
-    @field_validator("timestamp", "originalTimestamp", "sentAt")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        return None if value is None else _utc(value)
 
 
 def _cross_field(raw: dict[str, Any]) -> list[ErrorDetail]:
@@ -98,20 +95,44 @@ def message_id(call: dict[str, Any]) -> str:
 
 
 def event_time(call: SegmentCall, received_at: datetime, sent_at: datetime | None = None) -> datetime:
-    """When the call happened, corrected for client clock skew (see the module docstring)."""
-    received_at = _utc(received_at)
+    """When the call happened, corrected for client clock skew (see the module docstring); InvalidInput naming
+    the client time's field when that is older than ``OLDEST_TIMESTAMP``."""
+    received_at = to_utc(received_at)
     client = call.timestamp or call.originalTimestamp
     if client is None:
         return received_at
-    sent = call.sentAt or (_utc(sent_at) if sent_at else None)
-    if sent is None:
-        return client
-    return min(received_at - (sent - client), received_at)
+    field = "timestamp" if call.timestamp else "originalTimestamp"
+    sent = call.sentAt or (to_utc(sent_at) if sent_at else None)
+    try:
+        if sent is None:
+            return check_oldest(client)
+        skew = sent - client
+        if skew <= timedelta(0):
+            return received_at
+        try:
+            corrected = received_at - skew
+        except OverflowError:
+            raise ValueError(TOO_OLD) from None
+        return check_oldest(corrected)
+    except ValueError as exc:
+        note = " (after correcting the client's clock with sentAt)" if sent is not None else ""
+        raise InvalidInput("The Segment call is invalid", [ErrorDetail(field, f"{exc}{note}")]) from exc
+
+
+def clamp_future(output: Output, now: datetime, allowance: timedelta) -> Output:
+    """``output`` dated its receive time when its time is more than ``allowance`` after ``now`` (a wrong browser
+    clock); an event keeps the time its client claimed in ``context.clientTimestamp``, so nothing is lost."""
+    if output.timestamp <= now + allowance:
+        return output
+    if isinstance(output, Event):
+        claimed = {CLIENT_TIMESTAMP: output.timestamp.isoformat()}
+        return output.model_copy(update={"timestamp": output.receivedAt, "context": {**output.context, **claimed}})
+    return output.model_copy(update={"timestamp": to_utc(now)})
 
 
 def map_call(call: dict[str, Any], *, received_at: datetime, sent_at: datetime | None = None) -> list[Output]:
     """Map one Segment call or raise InvalidInput naming each bad field; ``sent_at`` is a batch's sentAt."""
-    return _map(call, _utc(received_at), sent_at, None)
+    return _map(call, to_utc(received_at), sent_at, None)
 
 
 def map_batch(body: dict[str, Any], *, received_at: datetime) -> tuple[list[Output], list[dict[str, Any]]]:
@@ -141,7 +162,7 @@ def map_batch(body: dict[str, Any], *, received_at: datetime) -> tuple[list[Outp
         try:
             if not isinstance(call, dict):
                 raise InvalidInput("The Segment call is invalid", [ErrorDetail("$", "must be an object")])
-            outputs.extend(_map(call, _utc(received_at), sent_at, context))
+            outputs.extend(_map(call, to_utc(received_at), sent_at, context))
         except InvalidInput as exc:
             rejected.append({"index": index, "errors": [d.as_dict() for d in exc.details]})
     return outputs, rejected

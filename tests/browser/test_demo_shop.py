@@ -83,7 +83,7 @@ def test_anonymous_browsing_is_merged_into_the_buyer_with_enriched_products_and_
         assert anonymous_id in card["anonymousIds"]
         aggs = card["aggregates"]
         assert aggs["orderCount"] == 1, aggs
-        assert aggs["revenue"] == {"USD": total}
+        assert aggs["revenue"] == {"USD": f"{total:.2f}"}
         recent = {v["productId"]: v for v in aggs["recentlyViewed"]}
         for product_id, product in products.items():
             assert product_id in recent, recent

@@ -44,7 +44,7 @@ def test_contacts_events_aggregates_activity_duplicates_and_errors(platform):
     assert card, "the consumer did not apply the events"
     aggs = card["aggregates"]
     assert aggs["eventCounts"]["Product Viewed"]["last1d"] == 1
-    assert (aggs["revenue"], aggs["recentlyViewed"][0]["productId"]) == ({"EUR": 42.0}, "sku-1")
+    assert (aggs["revenue"], aggs["recentlyViewed"][0]["productId"]) == ({"EUR": "42.00"}, "sku-1")
     _, activity = platform.request("GET", "/v1/contacts/e2e-1/activity?limit=10")
     assert sorted(e["type"] for e in activity["events"]) == ["Login", "Product Viewed", "orderDELIVERED"]
 

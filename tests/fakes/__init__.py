@@ -16,15 +16,18 @@ from tests.fakes.contacts import FakeContactStore
 from tests.fakes.dead_letters import FakeDeadLetters
 from tests.fakes.downloader import FakeDownloader
 from tests.fakes.events import FakeEventLog
+from tests.fakes.merges import FakeContactMerges
 from tests.fakes.meta import FakeFieldStore, FakeImportJobStore, FakeKeyStore
 from tests.fakes.orders import FakeOrderStore
 from tests.fakes.publisher import FakePublisher
+from tests.fakes.suppressions import FakeSuppressions
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 __all__ = [
     "NOW",
     "FakeCatalog",
+    "FakeContactMerges",
     "FakeContactStore",
     "FakeDeadLetters",
     "FakeDownloader",
@@ -34,6 +37,7 @@ __all__ = [
     "FakeKeyStore",
     "FakeOrderStore",
     "FakePublisher",
+    "FakeSuppressions",
     "fake_ports",
 ]
 
@@ -41,10 +45,11 @@ __all__ = [
 def fake_ports(clock: Clock | None = None, settings: Settings | None = None) -> Ports:
     """Every port served in memory: default ``Settings()`` and a ``FixedClock`` at ``NOW`` unless given."""
     publisher = FakePublisher()
+    contacts = FakeContactStore()
     return Ports(
         settings=settings or Settings(),
         clock=clock or FixedClock(NOW),
-        contacts=FakeContactStore(),
+        contacts=contacts,
         events=FakeEventLog(),
         orders=FakeOrderStore(),
         keys=FakeKeyStore(),
@@ -54,4 +59,6 @@ def fake_ports(clock: Clock | None = None, settings: Settings | None = None) -> 
         publisher=publisher,
         downloader=FakeDownloader(),
         dead_letters=FakeDeadLetters(publisher),
+        suppressions=FakeSuppressions(),
+        merges=FakeContactMerges(contacts),
     )

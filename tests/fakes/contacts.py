@@ -30,6 +30,7 @@ def stored_record(rec: ContactRecord) -> ContactRecord:
         aggs=stored_value(rec.aggs) or {},
         merged=stored_value(rec.merged) or [],
         merged_into=rec.merged_into,
+        merge_history=stored_value(rec.merge_history) or [],
         folded=Folded.unpack(rec.folded.pack()),
         version=rec.version,
         created_at=rec.created_at,

@@ -112,7 +112,7 @@ def test_order_items_without_prices_are_priced_from_the_catalog(api):
     )
     aggs = card(api, "u-1")
     assert aggs["orderCount"] == 1
-    assert aggs["revenue"] == {"USD": 130.0}
+    assert aggs["revenue"] == {"USD": "130.00"}
 
 
 def test_enrich_reads_the_catalog_once_per_batch_and_caches(stores):

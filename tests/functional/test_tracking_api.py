@@ -161,4 +161,4 @@ def test_a_web_purchase_is_a_delivered_order(api):
     )
     api.drain()
     aggs = card(api)["aggregates"]
-    assert (aggs["orderCount"], aggs["revenue"]) == (1, {"USD": 30.0})
+    assert (aggs["orderCount"], aggs["revenue"]) == (1, {"USD": "30.00"})

@@ -66,8 +66,8 @@ def test_delivered_orders_add_count_and_revenue_and_aov():
     summary = aggregates.summary(aggs, NOW)
     assert (summary["orderCount"], summary["revenue"], summary["averageOrderValue"]) == (
         2,
-        {"USD": 30.5},
-        {"USD": 15.25},
+        {"USD": "30.50"},
+        {"USD": "15.25"},
     )
 
 
@@ -101,4 +101,120 @@ def test_filtered_counters_are_capped_per_type():
         aggregates.fold_event(aggs, event("Product List Viewed", NOW - timedelta(seconds=i), category=f"c{i}"), 90, NOW)
     assert (
         sum(k.startswith("Product List Viewed|category=") for k in aggs["counters"]) == aggregates.MAX_FILTERED_PER_TYPE
+    )
+
+
+# --- orders: per currency, and first/last order times of the orders that count -----------------------------------
+
+DAY = timedelta(days=1)
+
+
+def delivered(total: str, currency: str = "USD", at: datetime = NOW) -> OrderDelta:
+    return OrderDelta(1, Decimal(total), currency, at)
+
+
+def test_each_currency_averages_over_its_own_orders():
+    aggs = aggregates.empty()
+    for delta in (delivered("100"), delivered("50", "EUR"), delivered("300")):
+        aggregates.apply_order(aggs, delta)
+    summary = aggregates.summary(aggs, NOW)
+    assert (summary["orderCount"], summary["orderCounts"], summary["averageOrderValue"]) == (
+        3,
+        {"EUR": 1, "USD": 2},
+        {"USD": "200.00", "EUR": "50.00"},
+    )
+
+
+def test_a_currency_whose_last_order_goes_disappears():
+    aggs = aggregates.empty()
+    aggregates.apply_order(aggs, delivered("100"))
+    aggregates.apply_order(aggs, delivered("50", "EUR"))
+    aggregates.apply_order(aggs, OrderDelta(-1, Decimal("-50"), "EUR", None, left=NOW))
+    summary = aggregates.summary(aggs, NOW)
+    assert (summary["orderCounts"], summary["revenue"], summary["averageOrderValue"]) == (
+        {"USD": 1},
+        {"USD": "100.00"},
+        {"USD": "100.00"},
+    )
+
+
+def test_the_average_is_rounded_half_up_to_the_minor_units():
+    aggs = aggregates.empty()
+    for total in ("10", "10", "10.01"):
+        aggregates.apply_order(aggs, delivered(total))
+    assert aggregates.summary(aggs, NOW)["averageOrderValue"] == {"USD": "10.00"}
+
+
+def test_removing_the_first_order_says_the_bounds_are_lost():
+    aggs = aggregates.empty()
+    aggregates.apply_order(aggs, delivered("1", at=NOW - DAY))
+    aggregates.apply_order(aggs, delivered("1", at=NOW))
+    assert aggregates.apply_order(aggs, OrderDelta(-1, Decimal("-1"), "USD", None, left=NOW - DAY))
+
+
+def test_removing_an_order_between_the_bounds_keeps_them():
+    aggs = aggregates.empty()
+    for days in (0, 1, 2):
+        aggregates.apply_order(aggs, delivered("1", at=NOW - days * DAY))
+    assert not aggregates.apply_order(aggs, OrderDelta(-1, Decimal("-1"), "USD", None, left=NOW - DAY))
+    assert (aggs["orders"]["firstAt"], aggs["orders"]["lastAt"]) == (
+        "2026-11-25T12:00:00.000Z",
+        "2026-11-27T12:00:00.000Z",
+    )
+
+
+def test_removing_the_last_counting_order_clears_the_bounds():
+    aggs = aggregates.empty()
+    aggregates.apply_order(aggs, delivered("1"))
+    aggregates.apply_order(aggs, OrderDelta(-1, Decimal("-1"), "USD", None, left=NOW))
+    assert "firstAt" not in aggs["orders"] and "lastAt" not in aggs["orders"]
+
+
+def test_the_bounds_are_set_from_the_counting_orders_dates():
+    aggs = aggregates.empty()
+    aggregates.set_order_bounds(aggs, [NOW, NOW - 3 * DAY, NOW - DAY])
+    assert (aggs["orders"]["firstAt"], aggs["orders"]["lastAt"]) == (
+        "2026-11-24T12:00:00.000Z",
+        "2026-11-27T12:00:00.000Z",
+    )
+
+
+def test_a_recount_starts_from_scratch():
+    aggs = aggregates.empty()
+    aggs["orders"] = {"count": 5, "revenue": {"USD": "999", "EUR": "1"}}  # stored before per-currency counts
+    aggregates.recount_orders(aggs, [delivered("10"), delivered("20", "EUR")])
+    assert aggs["orders"] == {
+        "count": 2,
+        "counts": {"USD": 1, "EUR": 1},
+        "revenue": {"USD": "10", "EUR": "20"},
+        "firstAt": "2026-11-27T12:00:00.000Z",
+        "lastAt": "2026-11-27T12:00:00.000Z",
+    }
+
+
+def test_counts_stored_before_per_currency_counts_are_known_for_one_currency():
+    aggs = {**aggregates.empty(), "orders": {"count": 3, "revenue": {"EUR": "412.70"}}}
+    assert aggregates.order_counts(aggs) == {"EUR": 3}
+
+
+def test_counts_stored_before_per_currency_counts_are_unknown_for_several_currencies():
+    aggs = {**aggregates.empty(), "orders": {"count": 3, "revenue": {"EUR": "412.70", "USD": "10"}}}
+    summary = aggregates.summary(aggs, NOW)
+    assert (aggregates.order_counts(aggs), summary["revenue"], summary["averageOrderValue"]) == (
+        None,
+        {"EUR": "412.70", "USD": "10.00"},
+        {},
+    )
+
+
+def test_merge_adds_order_counts_per_currency():
+    known, anon = aggregates.empty(), aggregates.empty()
+    aggregates.apply_order(known, delivered("10"))
+    aggregates.apply_order(anon, delivered("5"))
+    aggregates.apply_order(anon, delivered("7", "EUR", NOW - DAY))
+    merged = aggregates.merge(known, anon)
+    assert (merged["orders"]["count"], merged["orders"]["counts"], merged["orders"]["firstAt"]) == (
+        3,
+        {"USD": 2, "EUR": 1},
+        "2026-11-26T12:00:00.000Z",
     )

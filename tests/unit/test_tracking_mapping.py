@@ -11,7 +11,7 @@ from chalicelib.errors import InvalidInput
 from chalicelib.events.models import Event
 from chalicelib.identity.commands import AliasCommand, IdentifyCommand
 from chalicelib.tracking.esputnik import from_esputnik
-from chalicelib.tracking.mapping import map_batch, map_call
+from chalicelib.tracking.mapping import clamp_future, map_batch, map_call
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -361,6 +361,69 @@ def test_timestamp_without_sent_at_is_kept_and_naive_is_utc() -> None:
 def test_missing_timestamp_is_received_at() -> None:
     event = one_event(track("X", {}))
     assert event.timestamp == event.receivedAt == NOW
+
+
+def test_an_offset_timestamp_becomes_the_same_instant_in_utc() -> None:
+    event = one_event(track("X", {}, timestamp="2024-05-01T02:00:00+05:00"))
+    assert event.timestamp.tzinfo is UTC and event.timestamp == datetime(2024, 4, 30, 21, tzinfo=UTC)
+
+
+def test_identify_and_alias_times_are_utc() -> None:
+    at = "2024-05-01T02:00:00+05:00"
+    [identify] = map_call({"type": "identify", "userId": "u-1", "timestamp": at}, received_at=NOW)
+    [alias] = map_call({"type": "alias", "previousId": "a", "userId": "u-1", "timestamp": at}, received_at=NOW)
+    assert identify.timestamp.tzinfo is alias.timestamp.tzinfo is UTC
+
+
+def test_a_batch_sent_at_with_an_offset_corrects_skew_in_utc() -> None:
+    body = {"batch": [track("A", {}, timestamp="2024-05-01T09:00:00Z")], "sentAt": "2024-05-01T14:00:30+05:00"}
+    [event], _ = map_batch(body, received_at=NOW)
+    assert isinstance(event, Event) and event.timestamp == NOW - timedelta(seconds=30)
+
+
+@pytest.mark.parametrize("field", ["timestamp", "originalTimestamp"])
+def test_a_client_time_before_2000_is_rejected_naming_the_field(field: str) -> None:
+    with pytest.raises(InvalidInput) as exc:
+        map_call(track("X", {}, **{field: "0999-11-27T02:00:00+05:00"}), received_at=NOW)
+    assert [d.as_dict() for d in exc.value.details] == [{"path": field, "message": "must be 2000-01-01 (UTC) or later"}]
+
+
+def test_a_clock_reset_to_1970_is_corrected_with_sent_at() -> None:
+    call = track("X", {}, timestamp="1970-01-01T00:00:00Z", sentAt="1970-01-01T00:00:05Z")
+    assert one_event(call).timestamp == NOW - timedelta(seconds=5)
+
+
+def test_a_time_still_before_2000_after_the_sent_at_correction_is_rejected() -> None:
+    call = track("X", {}, timestamp="1999-05-01T12:00:00Z", sentAt="2024-05-01T12:00:00Z")
+    with pytest.raises(InvalidInput) as exc:
+        map_call(call, received_at=NOW)
+    assert paths(exc) == ["timestamp"] and "sentAt" in exc.value.details[0].message
+
+
+def test_a_time_whose_offset_leaves_the_calendar_is_a_field_error() -> None:
+    with pytest.raises(InvalidInput) as exc:
+        map_call(track("X", {}, timestamp="9999-12-31T23:00:00-05:00"), received_at=NOW)
+    assert paths(exc) == ["timestamp"]
+
+
+# --- the future allowance (applied by the ingest edge) ---------------------------------------------------------
+
+
+def test_an_event_within_the_allowance_keeps_its_time() -> None:
+    event = one_event(track("X", {}, timestamp="2024-05-01T12:04:00Z"))
+    assert clamp_future(event, NOW, timedelta(minutes=5)) == event
+
+
+def test_an_event_beyond_the_allowance_is_dated_its_receive_time_and_keeps_the_claimed_time() -> None:
+    event = one_event(track("X", {}, timestamp="2024-05-02T08:00:00+02:00", context={"locale": "uk"}))
+    clamped = clamp_future(event, NOW, timedelta(minutes=5))
+    assert isinstance(clamped, Event) and clamped.timestamp == clamped.receivedAt == NOW
+    assert clamped.context == {"locale": "uk", "clientTimestamp": "2024-05-02T06:00:00+00:00"}
+
+
+def test_an_identify_beyond_the_allowance_is_dated_now() -> None:
+    [identify] = map_call({"type": "identify", "userId": "u-1", "timestamp": "2024-05-02T12:00:00Z"}, received_at=NOW)
+    assert clamp_future(identify, NOW, timedelta(minutes=5)).timestamp == NOW
 
 
 # --- batch ---------------------------------------------------------------------------------------------

@@ -1,12 +1,15 @@
 """Boundary validation: identifiers, contact bodies, field declarations and values."""
 
+from datetime import UTC, datetime
+
 import pytest
+from pydantic import TypeAdapter
 
 from chalicelib.contacts.fields import FieldDeclaration, validate_values
 from chalicelib.contacts.models import ContactIn
 from chalicelib.errors import InvalidInput
 from chalicelib.events.models import EventIn
-from chalicelib.validation import parse
+from chalicelib.validation import Timestamp, UtcDatetime, parse
 
 
 def paths(exc: InvalidInput) -> list[str]:
@@ -57,3 +60,35 @@ def test_dates_are_checked_and_normalised():
     declared = {"birthday": FieldDeclaration(name="birthday", type="date")}
     assert validate_values(declared, {"birthday": "1990-05-01"})[0] == {"birthday": "1990-05-01"}
     assert validate_values(declared, {"birthday": "01/05/1990"})[1][0].path == "fields.birthday"
+
+
+# --- times: one normalisation for every entry point (docs/tracking.md, Time) ---------------------------------
+
+
+def test_a_time_with_an_offset_becomes_the_same_instant_in_utc():
+    ts = TypeAdapter(Timestamp).validate_python("2026-11-27T02:00+05:00")
+    assert ts.tzinfo is UTC and ts == datetime(2026, 11, 26, 21, tzinfo=UTC)
+
+
+def test_a_time_without_offset_is_utc():
+    assert TypeAdapter(Timestamp).validate_python("2026-11-27T02:00:00") == datetime(2026, 11, 27, 2, tzinfo=UTC)
+
+
+def test_a_time_before_2000_is_rejected_naming_the_field():
+    with pytest.raises(InvalidInput) as exc:
+        parse(EventIn, {"type": "X", "externalId": "u", "timestamp": "1999-12-31T23:59:59Z"})
+    assert [d.as_dict() for d in exc.value.details] == [
+        {"path": "timestamp", "message": "must be 2000-01-01 (UTC) or later"}
+    ]
+
+
+def test_a_time_whose_offset_leaves_the_calendar_is_a_field_error_not_a_crash():
+    with pytest.raises(InvalidInput) as exc:
+        parse(EventIn, {"type": "X", "externalId": "u", "timestamp": "9999-12-31T23:00:00-05:00"})
+    assert [d.as_dict() for d in exc.value.details] == [{"path": "timestamp", "message": "is out of range"}]
+
+
+def test_stored_and_queued_times_are_normalised_but_not_bounded():
+    at = TypeAdapter(UtcDatetime).validate_python("1999-12-31T23:00:00-05:00")
+    assert at.tzinfo is UTC and at == datetime(2000, 1, 1, 4, tzinfo=UTC)
+    assert TypeAdapter(UtcDatetime).validate_python("0999-01-01T00:00:00Z").year == 999

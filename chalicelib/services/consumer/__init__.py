@@ -37,7 +37,7 @@ class Consumer:
         """Apply ``(message id, body)`` records; return the ids that failed. ``retried`` names the records
         delivered before (SQS's receive count above 1): their writes may not have been announced."""
         failed: list[str] = []
-        plan = Plan(Resolver(self.ports.contacts), self.ports.orders)
+        plan = Plan(Resolver(self.ports.contacts, self.ports.suppressions), self.ports.orders)
         for record_id, body in records:
             try:
                 message = parse_or_park(self.ports, "events", record_id, body)

@@ -25,18 +25,29 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.clock import iso
-from chalicelib.contacts import aggregates, keys
+from chalicelib.contacts import aggregates, identifiers, keys
 from chalicelib.contacts.changes import ContactChanged
 from chalicelib.contacts.folded import within
 from chalicelib.contacts.patch import apply_patch, same_state
 from chalicelib.contacts.record import KIND_ALIAS, KIND_CONTACT, KIND_PROFILE, ContactRecord
-from chalicelib.errors import Conflict
+from chalicelib.errors import Conflict, Retryable
 from chalicelib.events.models import ORDER_COMPLETED, Event, Identity
 from chalicelib.identity.traits import profile_patch
-from chalicelib.orders.models import same_order, transition_delta
+from chalicelib.orders.models import (
+    counted,
+    order_time,
+    processed_at,
+    same_order,
+    shown_item,
+    supersedes,
+    transition_delta,
+)
+from chalicelib.orders.money import money
 from chalicelib.orders.web import order_from_event
 from chalicelib.ports import Ports
+from chalicelib.services.consumer.merging import merge_contact
 from chalicelib.services.consumer.planning import Work
+from chalicelib.services.orders import held_orders
 
 log = logging.getLogger("orbit.consumer")
 ATTEMPTS = 4
@@ -129,8 +140,7 @@ class ContactWriter:
         rec = copy.deepcopy(old) if old else ContactRecord(key=work.key, kind=kind, created_at=iso(now))
         rec.aggs = rec.aggs or aggregates.empty()
         version = (old.version if old else 0) + 1
-        for source in work.merges:
-            self._merge(rec, source)
+        self._merge(rec, work, old)
         for traits in work.traits:
             apply_patch(rec, profile_patch(traits), {})
         orders = list(work.orders)
@@ -160,33 +170,46 @@ class ContactWriter:
         # a row that is not in the record: a crash's leftover if young, an old resend if not
         return stored is None or within(stored.receivedAt, now, self.window)
 
-    def _merge(self, rec: ContactRecord, source_key: str) -> None:
-        if source_key in rec.merged or source_key == rec.key:
-            return
+    def _merge(self, rec: ContactRecord, work: Work, old: ContactRecord | None) -> None:
+        """Identity before anything is folded. An identity an erasure suppressed is never created again (the
+        planner dropped its messages; this catches an erasure that happened while the batch was in flight: the
+        records retry, and the retry drops them). Then each source merges in: a provisional profile (its events
+        move here, and it becomes a tombstone that keeps its aggregates until this contact lists the merge), an
+        anonymous id seen for the first time (a link, so its later events find this contact) or, only when asked
+        through ``POST /v1/contacts/{id}/merge`` (``work.requests``), another known contact (``merging``)."""
+        if old is None and self.ports.suppressions.suppressed([identifiers.digest(rec.key)]):
+            raise Retryable("an erasure suppressed this identity while its batch was in flight; the retry drops it")
         contacts = self.ports.contacts
-        source = contacts.load(source_key)
-        if source is None:
-            # never seen before: remember the link so this visitor's later events find the contact
-            link = ContactRecord(
-                key=source_key, kind=KIND_ALIAS, merged_into=rec.key, created_at=iso(self.ports.clock.now())
-            )
-            contacts.save(link, None)
+        for source_key in work.merges:
+            if source_key in rec.merged or source_key == rec.key:
+                continue
+            source = contacts.load(source_key)
+            request = work.requests.get(source_key)
+            if request is not None:
+                merge_contact(self.ports, rec, old, source, request)
+                continue
+            if source is None:
+                # never seen before: remember the link so this visitor's later events find the contact
+                link = ContactRecord(
+                    key=source_key, kind=KIND_ALIAS, merged_into=rec.key, created_at=iso(self.ports.clock.now())
+                )
+                contacts.save(link, None)
+                rec.merged.append(source_key)
+                continue
+            if source.kind == KIND_CONTACT:
+                continue  # two known contacts merge only when asked, through the merge endpoint
+            if source.kind == KIND_ALIAS and source.merged_into != rec.key:
+                continue  # merged into someone else already (a shared device)
+            if source.kind == KIND_PROFILE:
+                self.ports.events.move_all(source_key, rec.key)
+                tombstone = copy.deepcopy(source)  # keeps the aggregates until the contact lists the merge
+                tombstone.kind, tombstone.merged_into = KIND_ALIAS, rec.key
+                contacts.save(tombstone, source)
+            rec.aggs = aggregates.merge(rec.aggs, source.aggs or aggregates.empty())
+            rec.folded.absorb(source.folded)
+            for attr, value in source.profile.items():
+                rec.profile.setdefault(attr, value)
             rec.merged.append(source_key)
-            return
-        if source.kind == KIND_CONTACT:
-            return
-        if source.kind == KIND_ALIAS and source.merged_into != rec.key:
-            return  # merged into someone else already (a shared device)
-        if source.kind == KIND_PROFILE:
-            self.ports.events.move_all(source_key, rec.key)
-            tombstone = copy.deepcopy(source)  # keeps the aggregates until the contact lists the merge
-            tombstone.kind, tombstone.merged_into = KIND_ALIAS, rec.key
-            contacts.save(tombstone, source)
-        rec.aggs = aggregates.merge(rec.aggs, source.aggs or aggregates.empty())
-        rec.folded.absorb(source.folded)
-        for attr, value in source.profile.items():
-            rec.profile.setdefault(attr, value)
-        rec.merged.append(source_key)
 
     def _order(self, rec: ContactRecord, order: dict[str, Any], now: datetime, version: int, new: list[Event]) -> None:
         orders = self.ports.orders
@@ -195,10 +218,14 @@ class ContactWriter:
             self._fold_transition(rec, old, now, version, new)  # a crashed attempt's version: roll it forward
         if same_order(old, order):
             return
+        if not supersedes(order, old):
+            # older than the stored state (by the order's own time): a late message changes nothing
+            log.info("order %s: a message older than its stored state is ignored", order["externalOrderId"])
+            return
         written = {
             **order,
             "contact": old["contact"] if old else rec.key,
-            "updatedAt": iso(now),
+            "processedAt": iso(now),
             "prev": {k: old[k] for k in COUNTED_FIELDS if k in old} if old else {},  # {}: a first version
         }
         orders.save(written, old)
@@ -209,14 +236,23 @@ class ContactWriter:
             return True  # stored before transitions were recorded
         if transition_id(order) in rec.folded:
             return True
-        return not within(datetime.fromisoformat(order["updatedAt"]), now, self.window)
+        return not within(processed_at(order), now, self.window)
 
     def _fold_transition(
         self, rec: ContactRecord, order: dict[str, Any], now: datetime, version: int, new: list[Event]
     ) -> None:
         prev = order.get("prev") or None
-        for delta in transition_delta(prev, order):
-            aggregates.apply_order(rec.aggs, delta)
+        recount = aggregates.order_counts(rec.aggs) is None  # stored before per-currency counts
+        bounds_lost = False
+        if not recount:
+            for delta in transition_delta(prev, order):
+                bounds_lost |= aggregates.apply_order(rec.aggs, delta)
+        if recount or bounds_lost:  # only the contact's orders know the counts or the new first/last order
+            held = held_orders(self.ports, rec, order, lambda o: self._transition_folded(rec, o, now))
+            counting = [d for d in map(counted, held) if d is not None]
+            if recount:
+                aggregates.recount_orders(rec.aggs, counting)
+            aggregates.set_order_bounds(rec.aggs, [d.at for d in counting if d.at is not None])
         previous = prev.get("status") if prev else None
         if previous != order["status"]:
             event = _status_event(rec, order, previous)
@@ -230,21 +266,24 @@ class ContactWriter:
 
 
 def _status_event(rec: ContactRecord, order: dict[str, Any], previous: str | None) -> Event:
-    """``order<STATUS>``: the event every order status change becomes."""
+    """``order<STATUS>``: the event every order status change becomes, at the order's own time (the
+    ``updatedAt`` its client sent, else its ``date``), not the time it was processed: marking a June order
+    delivered today says nothing about today. Both times come from the stored version, so the event's id and
+    timestamp are the same on every roll-forward and a leftover row is found again."""
+    currency = order["currency"]
     return Event(
         eventId=transition_id(order),
         type=f"order{order['status']}",
         identity=Identity(externalId=keys.external_id(rec.key) or None),
-        # stable across roll-forwards, so a leftover row is found again
-        timestamp=datetime.fromisoformat(order["date" if previous is None else "updatedAt"]),
-        receivedAt=datetime.fromisoformat(order["updatedAt"]),
+        timestamp=order_time(order),
+        receivedAt=processed_at(order),
         properties={
             "externalOrderId": order["externalOrderId"],
             "status": order["status"],
             "previousStatus": previous,
-            "totalCost": order["totalCost"],
-            "currency": order["currency"],
-            "items": order.get("items", []),
+            "totalCost": money(order["totalCost"], currency),
+            "currency": currency,
+            "items": [shown_item(i, currency) for i in order.get("items", [])],
         },
         source="order",
     )
