@@ -4,7 +4,9 @@ segments issue reuses it as the oracle for rule evaluation.
 
 Rules it encodes (docs/data-model.md):
 
-* events count once per event id, on their UTC day; first/last seen are the min/max event times;
+* events count once per event id, on their UTC day; first/last seen are the min/max event times; an
+  anonymous visitor's events count for the contact they sign in as, whenever the sign-in arrives; the server
+  API rejects an event more than 5 minutes ahead of the receive time;
 * an order's state is its message with the latest order time (``updatedAt``, else ``date``), whatever order
   the messages arrive in (an older message changes nothing); at equal times the status further along wins
   (ABANDONED_SHOPPING_CART < INITIALIZED < IN_PROGRESS < DELIVERED < CANCELLED);
@@ -33,17 +35,22 @@ class ExpectedEvents:
     last_seen: datetime
 
 
-def expected_events(events: list[dict[str, Any]]) -> ExpectedEvents:
-    """``events`` as sent to ``POST /v1/events`` (each with its own ``eventId`` and ``timestamp``)."""
-    distinct = {e["eventId"]: e for e in events}
+SKEW = timedelta(minutes=5)
+
+
+def expected_events(events: list[dict[str, Any]], now: datetime) -> ExpectedEvents:
+    """``events`` as sent to ``POST /v1/events`` (each with its own ``eventId`` and ``timestamp``) by one person,
+    known or as the visitor they sign in as."""
+    accepted = [e for e in events if datetime.fromisoformat(e["timestamp"]) <= now + SKEW]
+    distinct = {e["eventId"]: e for e in accepted}
     times = {i: datetime.fromisoformat(e["timestamp"]).astimezone(UTC) for i, e in distinct.items()}
     counts: dict[str, Counter[str]] = {}
     for event_id, event in distinct.items():
         counts.setdefault(event["type"], Counter())[times[event_id].strftime("%Y%m%d")] += 1
     return ExpectedEvents(
         daily_counts={t: dict(c) for t, c in counts.items()},
-        first_seen=min(times.values()),
-        last_seen=max(times.values()),
+        first_seen=min(times.values(), default=now),
+        last_seen=max(times.values(), default=now),
     )
 
 

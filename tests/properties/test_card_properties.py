@@ -17,9 +17,11 @@ from hypothesis import strategies as st
 
 from chalicelib.clock import iso
 from chalicelib.contacts import keys
+from chalicelib.contacts.models import ContactIn
+from chalicelib.identity.commands import IdentifyCommand
 from chalicelib.services.consumer import Consumer
-from chalicelib.services.contacts import card
-from chalicelib.services.ingest import accept_events, accept_orders
+from chalicelib.services.contacts import card, delete, upsert
+from chalicelib.services.ingest import accept_events, accept_orders, accept_tracked
 from tests.fakes import NOW, fake_ports
 from tests.properties.reference import Order, expected_events, expected_orders
 
@@ -30,14 +32,13 @@ SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 
 @st.composite
 def an_event(draw: Any) -> dict[str, Any]:
-    minutes = draw(st.integers(min_value=0, max_value=60 * 24 * 30))
+    """A server-side event of u-1, or of the anonymous visitor who later signs in as u-1; its time is up to
+    30 days ago or up to 10 minutes ahead (a fast clock: past the 5-minute allowance it is rejected)."""
+    minutes = draw(st.integers(min_value=-10, max_value=60 * 24 * 30))
     offset = draw(st.sampled_from(OFFSETS))
     at = (NOW - timedelta(minutes=minutes)).astimezone(offset)
-    return {
-        "type": draw(st.sampled_from(TYPES)),
-        "externalId": "u-1",
-        "timestamp": at.isoformat(),
-    }
+    who = {"externalId": "u-1"} if draw(st.booleans()) else {"anonymousId": "anon-1"}
+    return {"type": draw(st.sampled_from(TYPES)), **who, "timestamp": at.isoformat()}
 
 
 def deliver(ports: Any, rng: random.Random, redeliver: bool) -> None:
@@ -60,31 +61,71 @@ def distinct_ids(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**e, "eventId": f"e{n}"} for n, e in enumerate(events)]
 
 
+def sign_in(ports: Any) -> None:
+    """The anonymous visitor identifies as u-1 (a Segment identify with both ids)."""
+    command = IdentifyCommand(messageId="sign-in", externalId="u-1", anonymousId="anon-1", timestamp=NOW)
+    accept_tracked(ports, [command])
+
+
 @SETTINGS
 @given(
     events=st.lists(an_event(), min_size=1, max_size=30).map(distinct_ids),
     seed=st.integers(min_value=0, max_value=2**16),
     resend=st.booleans(),
     redeliver=st.booleans(),
+    sign_in_at=st.integers(min_value=0, max_value=30),
 )
 def test_event_counts_and_seen_times_match_the_reference(
-    events: list[dict[str, Any]], seed: int, resend: bool, redeliver: bool
+    events: list[dict[str, Any]], seed: int, resend: bool, redeliver: bool, sign_in_at: int
 ) -> None:
     rng = random.Random(seed)
     ports = fake_ports()
     sent = list(events)
     if resend:  # a client retrying a request it thinks failed
         sent += rng.sample(events, k=max(1, len(events) // 2))
-    for start in range(0, len(sent), 7):
-        accept_events(ports, sent[start : start + 7])
+    requests = [sent[start : start + 7] for start in range(0, len(sent), 7)]
+    for n, request in enumerate(requests):
+        if n == min(sign_in_at, len(requests) - 1):
+            sign_in(ports)  # somewhere in the stream: before, between or after the visitor's events
+        accept_events(ports, request)
     deliver(ports, rng, redeliver)
 
     rec = ports.contacts.load(keys.known("u-1"))
+    want = expected_events(events, NOW)
+    if not want.daily_counts:  # every event was too far ahead: rejected
+        return
     assert rec is not None
     shown = card(ports, rec).aggregates
-    want = expected_events(events)
     assert shown["dailyEventCounts"] == want.daily_counts
     assert shown["firstSeenAt"] == iso(want.first_seen) and shown["lastSeenAt"] == iso(want.last_seen)
+
+
+@SETTINGS
+@given(
+    events=st.lists(an_event(), min_size=1, max_size=15).map(distinct_ids),
+    seed=st.integers(min_value=0, max_value=2**16),
+)
+def test_an_erased_contact_never_comes_back_from_resent_data_and_a_put_starts_it_empty(
+    events: list[dict[str, Any]], seed: int
+) -> None:
+    rng = random.Random(seed)
+    ports = fake_ports()
+    known = [e for e in events if "externalId" in e]
+    accept_events(ports, known)
+    deliver(ports, rng, redeliver=False)
+    if ports.contacts.load(keys.known("u-1")) is None:
+        return  # nothing of u-1 was accepted
+    delete(ports, "u-1", erase=True)
+    # WHEN a source resends any of it, in any order, again and again
+    resent = rng.sample(known, k=len(known)) + rng.sample(known, k=len(known) // 2)
+    accept_events(ports, resent)
+    deliver(ports, rng, redeliver=True)
+    # THEN the person stays erased: no contact, no activity
+    assert ports.contacts.load(keys.known("u-1")) is None
+    assert ports.events.activity(keys.known("u-1"), 100)[0] == []
+    # and an explicit PUT brings them back empty
+    rec, created = upsert(ports, "u-1", ContactIn(), explicit=True)
+    assert created and card(ports, rec).aggregates["eventCounts"] == {}
 
 
 STATUSES = ("INITIALIZED", "IN_PROGRESS", "DELIVERED", "CANCELLED")
