@@ -1,8 +1,8 @@
 """``make bench``: cold start, ingestion throughput and cost per event, and sustained load, each beside a
 baseline measured in the same run.
 
-Usage: python -m bench.ingest [cold_start] [sdk] [ingest] [sustained]   (no argument: all four, in this order;
-BENCH_QUICK=1 shrinks the cold start and sustained-load runs; sizes in ``bench.config``)
+Usage: python -m bench.ingest [cold_start] [sdk] [ingest] [imports] [sustained]   (no argument: all five, in this
+order; BENCH_QUICK=1 shrinks the cold start and sustained-load runs; sizes in ``bench.config``)
 
 * Cold start (``bench.cold_start``): ``import app`` vs. ``import chalice, boto3, pydantic`` in fresh
   interpreters. Runs first, while nothing else runs on the machine.
@@ -19,6 +19,8 @@ BENCH_QUICK=1 shrinks the cold start and sustained-load runs; sizes in ``bench.c
   Cost comes from ``chalicelib.storage.dynamo.METER`` (write units by DynamoDB's sizing rules, not moto's
   ConsumedCapacity; see ``bench.metering``); it also writes ``docs/cost.md`` (``bench.cost_doc``). Absolute
   events/s are moto's, not AWS's; the ratios are the point.
+* Imports (``bench.imports_phase``): a 5,000-row contact import applied by the imports consumer vs. the same
+  contacts written straight with BatchWriteItem, against the local runtime's moto.
 * Sustained load (``bench.sustained``): ``make run``'s runtime in a subprocess under two concurrent clients,
   with a drained queue and with a standing backlog. Runs last, after the in-process runtime has stopped.
 
@@ -38,9 +40,12 @@ from bench.common import DOCS, machine_note, replace_section
 from bench.consumer_phase import bench_consumer
 from bench.cost_doc import cost_doc
 from bench.http_phase import bench_http
+from bench.imports_phase import bench_imports
 from bench.report import (
     cold_start_section,
+    imports_section,
     print_cold_start,
+    print_imports,
     print_summary,
     print_sustained,
     report,
@@ -50,7 +55,7 @@ from bench.sdk_size import measure, section
 from bench.sustained import bench_sustained
 from chalicelib.local.runtime import LocalRuntime
 
-SECTIONS = ("cold_start", "sdk", "ingest", "sustained")
+SECTIONS = ("cold_start", "sdk", "ingest", "imports", "sustained")
 
 
 def run_ingest() -> None:
@@ -82,6 +87,23 @@ def run_ingest() -> None:
     print_summary(http, scenarios, redelivery)
 
 
+def run_imports() -> None:
+    runtime = LocalRuntime(port=0, stage="bench-imports")
+    runtime.start()
+    try:
+        for worker in [*runtime.pollers, runtime.scheduler]:  # the bench hands chunks to the consumer itself
+            worker.stopping.set()
+        for worker in [*runtime.pollers, runtime.scheduler]:
+            worker.join(timeout=5)
+        runtime.pollers = []
+        runtime.scheduler = None
+        result = bench_imports()
+    finally:
+        runtime.stop()
+    replace_section(DOCS / "benchmarks.md", "imports", imports_section(result))
+    print_imports(result)
+
+
 def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's and the dev server's request lines
@@ -100,6 +122,9 @@ def main(argv: list[str]) -> int:
         replace_section(DOCS / "benchmarks.md", "sdk", section(measure()))
     if "ingest" in chosen:
         run_ingest()
+    if "imports" in chosen:
+        print("imports: a 5,000-row contact import vs. raw BatchWriteItem ...", flush=True)
+        run_imports()
     if "sustained" in chosen:
         print("sustained load: make run's runtime under two clients ...", flush=True)
         load = bench_sustained()

@@ -39,6 +39,7 @@ def build(settings: Settings, clock: Clock | None = None, listeners: tuple[Liste
     from chalicelib.storage.orders import DynamoOrderStore
     from chalicelib.storage.products import DynamoProductStore
     from chalicelib.storage.queue import SqsPublisher, SqsQueue
+    from chalicelib.storage.queue_status import SqsQueueStatus
     from chalicelib.storage.suppressions import DynamoSuppressions
 
     ddb = aws.dynamodb()
@@ -69,6 +70,7 @@ def build(settings: Settings, clock: Clock | None = None, listeners: tuple[Liste
         dead_letters=SqsDeadLetters(queues, dlqs),
         suppressions=DynamoSuppressions(meta),
         merges=DynamoContactMerges(contacts),
+        queue_status=SqsQueueStatus(queues, dlqs),
         downloader=HttpFeedDownloader(),
         changes=ContactChanges(list(listeners)),
     )

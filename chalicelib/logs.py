@@ -5,12 +5,19 @@ The id of the request that queued a message travels with it (an SQS message attr
 adapter), and the consumer logs, per batch, which request each record came from, so an event can be
 followed from the request that accepted it to the contact write that stored it. Keys live in a context
 variable, so the local runtime's concurrent threads never mix them.
+
+``ORBIT_LOG_FORMAT=text`` (``make run`` sets it unless the user chose ``json``) renders the same records as
+short lines for a terminal instead: ``12:00:01 POST /v1/events 202 41ms``, ``12:00:02 consumer: 100 records,
+12 contacts, 0 failed``. To stay readable it keeps, below WARNING, only those two and the local runtime's own
+notices (``orbit.local``); the per-contact and per-batch detail is in the JSON lines.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,10 +29,52 @@ ROOT = "orbit"
 CORRELATION_ID = "correlation_id"  # the log key, and the SQS message attribute carrying a request's id
 FORMATTER = LambdaPowertoolsFormatter(service=ROOT, utc=True)
 _HANDLER_NAME = "orbit-json"
+FORMAT_VARIABLE = "ORBIT_LOG_FORMAT"
+FORMATS = ("json", "text")
 
 
-def configure(level: int | str = logging.INFO, stream: IO[str] | None = None) -> None:
-    """Send ``orbit.*`` records as JSON lines to ``stream`` (stdout: Lambda ships it to CloudWatch). Idempotent."""
+class TextFormatter(logging.Formatter):
+    """One short line per record, for a person at a terminal (``make run``); JSON stays the default."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        stamp = time.strftime("%H:%M:%S", time.localtime(record.created))
+        fields = record.__dict__
+        if record.getMessage() == "batch applied" and "records" in fields:
+            text = (
+                f"consumer: {fields['records']} records, {fields.get('contacts', 0)} contacts, "
+                f"{fields.get('failed', 0)} failed"
+            )
+        elif {"method", "path", "status", "ms"} <= fields.keys():
+            text = f"{fields['method']} {fields['path']} {fields['status']} {fields['ms']}ms"
+        else:
+            text = record.getMessage()
+        if record.levelno >= logging.WARNING:
+            text = f"{record.levelname}: {text}"
+        line = f"{stamp} {text}"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def _readable(record: logging.LogRecord) -> bool:
+    """What the text format shows: warnings and errors, request and consumer-batch lines, the runtime's notices."""
+    return (
+        record.levelno >= logging.WARNING
+        or record.name == "orbit.local"
+        or record.name.startswith("orbit.local.")
+        or record.msg == "batch applied"
+    )
+
+
+def log_format(environ: dict[str, str] | None = None) -> str:
+    """``json`` (the default, and Lambda's) or ``text``, from ``ORBIT_LOG_FORMAT``."""
+    value = (os.environ if environ is None else environ).get(FORMAT_VARIABLE, "").strip().lower()
+    return value if value in FORMATS else "json"
+
+
+def configure(level: int | str = logging.INFO, stream: IO[str] | None = None, fmt: str | None = None) -> None:
+    """Send ``orbit.*`` records to ``stream`` (stdout: Lambda ships it to CloudWatch) as JSON lines, or as short
+    text lines when ``fmt`` (default: ``ORBIT_LOG_FORMAT``) is ``text``. Idempotent."""
     root = logging.getLogger(ROOT)
     root.setLevel(level)
     for handler in list(root.handlers):
@@ -33,7 +82,11 @@ def configure(level: int | str = logging.INFO, stream: IO[str] | None = None) ->
             root.removeHandler(handler)
     handler = logging.StreamHandler(stream or sys.stdout)
     handler.set_name(_HANDLER_NAME)
-    handler.setFormatter(FORMATTER)
+    if (fmt or log_format()) == "text":
+        handler.setFormatter(TextFormatter())
+        handler.addFilter(_readable)
+    else:
+        handler.setFormatter(FORMATTER)
     root.addHandler(handler)
     root.propagate = False
 

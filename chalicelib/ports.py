@@ -52,6 +52,21 @@ class ContactStore(Protocol):
         most recently updated first (on AWS from an eventually consistent index)."""
         ...
 
+    def page(
+        self,
+        limit: int,
+        start: dict[str, Any] | None = None,
+        *,
+        created: tuple[str | None, str | None] = (None, None),
+        updated: tuple[str | None, str | None] = (None, None),
+        fields: dict[str, Any] | None = None,
+    ) -> tuple[list[ContactRecord], dict[str, Any] | None]:
+        """Up to ``limit`` known contacts (never profiles or aliases) in storage order (unordered), and where the
+        next page starts (None: no more). ``created``/``updated`` are inclusive ISO-text bounds (None: open);
+        ``fields`` must all equal (a list field: contain) the value. A page may hold fewer than ``limit`` while
+        more follow. ``start`` must be one this method returned, else InvalidInput."""
+        ...
+
 
 class EventLog(Protocol):
     """Each contact's events, at most once per event id and time."""
@@ -88,6 +103,21 @@ class OrderStore(Protocol):
 
     def for_contact(self, contact_key: str) -> list[Order]: ...
 
+    def page(
+        self,
+        limit: int,
+        start: dict[str, Any] | None = None,
+        *,
+        contact_key: str | None = None,
+        status: str | None = None,
+        dates: tuple[datetime | None, datetime | None] = (None, None),
+    ) -> tuple[list[Order], dict[str, Any] | None]:
+        """Up to ``limit`` stored orders (unordered; of ``contact_key`` only when given), with ``status`` and a
+        ``date`` (as sent, compared as a time) within the inclusive ``dates`` bounds, and where the next
+        page starts (None: no more). A page may hold fewer than ``limit`` while more follow. ``start`` must be
+        one this method returned for the same ``contact_key``, else InvalidInput."""
+        ...
+
     def delete(self, order: Order) -> None: ...
 
 
@@ -114,6 +144,14 @@ class FieldStore(Protocol):
         ...
 
     def fields(self) -> dict[str, FieldDeclaration]: ...
+
+    def update_field(self, decl: FieldDeclaration) -> None:
+        """Replace a declared field's declaration; NotFound when it is not declared."""
+        ...
+
+    def remove_field(self, name: str) -> None:
+        """Remove a declaration; NotFound when it is not declared. Contacts' values are not touched."""
+        ...
 
 
 class ImportJobStore(Protocol):
@@ -151,6 +189,20 @@ class Catalog(Protocol):
 
     def save_many(self, rows: list[tuple[Product, StoredProduct | None, list[ProductChange]]], now: datetime) -> None:
         """Bulk write; unconditional (the last writer wins)."""
+        ...
+
+    def page(
+        self,
+        limit: int,
+        start: dict[str, Any] | None = None,
+        *,
+        category: str | None = None,
+        in_stock: bool | None = None,
+    ) -> tuple[list[StoredProduct], dict[str, Any] | None]:
+        """Up to ``limit`` current products (unordered) whose ``categoryPath`` holds ``category`` at any level and
+        whose ``inStock`` is ``in_stock`` (None: any), and where the next page starts (None: no more). A page may
+        hold fewer than ``limit`` while more follow. ``start`` must be one this method returned, else
+        InvalidInput."""
         ...
 
 
@@ -230,4 +282,24 @@ class Ports:
     dead_letters: DeadLetters
     suppressions: Suppressions
     merges: ContactMerges
+    queue_status: QueueStatus
     changes: ContactChanges = field(default_factory=ContactChanges)
+
+
+@dataclass(frozen=True)
+class QueueState:
+    """A stream's queue at a glance: messages waiting, being processed, the age of the oldest (None: the queue
+    service does not tell), and messages parked on its dead-letter queue."""
+
+    depth: int
+    in_flight: int
+    oldest_age_seconds: float | None
+    dead_letters: int
+
+
+class QueueStatus(Protocol):
+    """How much waits on each stream's queue and its dead-letter queue (health checks, ``queues status``)."""
+
+    def status(self, stream: Stream) -> QueueState:
+        """The stream's counts (approximate, as SQS keeps them); Retryable when the queue cannot be read."""
+        ...

@@ -199,12 +199,16 @@ class Platform:
 
 
 def start_platform(extra_env: dict[str, str] | None = None) -> Platform:
-    """``python -m chalicelib.local.runtime`` on a free port. Its data folder is a fresh temporary one
-    (removed by ``stop_platform``) unless ``extra_env`` names one (``ORBIT_DATA_DIR``), as a restart test does."""
+    """``python -m chalicelib.local.runtime`` on a free port (and its embedded AWS on another). Its data folder is
+    a fresh temporary one (removed by ``stop_platform``) unless ``extra_env`` names one (``ORBIT_DATA_DIR``), as a
+    restart test does. What it prints once ready is read as it comes (``platform.lines``), so its log lines never
+    fill the pipe and block it."""
+    import contextlib
     import shutil
     import subprocess
     import sys
     import tempfile
+    import threading
     import time
     from pathlib import Path
 
@@ -220,6 +224,7 @@ def start_platform(extra_env: dict[str, str] | None = None) -> Platform:
             "ORBIT_API_KEY": "osk_e2e_secret_key_123456",
             "ORBIT_SITE_KEY": "opk_e2e_site_key_123456",
             "ORBIT_DATA_DIR": str(scratch),
+            "ORBIT_AWS_PORT": str(free_port()),
             "PYTHONUNBUFFERED": "1",
             **(extra_env or {}),
         }
@@ -231,6 +236,12 @@ def start_platform(extra_env: dict[str, str] | None = None) -> Platform:
         stderr=subprocess.STDOUT,
         text=True,
     )
+    lines: list[str] = []
+
+    def read() -> None:
+        with contextlib.suppress(OSError, ValueError):  # a test closed the pipe
+            lines.extend(iter(process.stdout.readline, ""))
+
     deadline = time.monotonic() + 60
     output = []
     while time.monotonic() < deadline:
@@ -241,6 +252,9 @@ def start_platform(extra_env: dict[str, str] | None = None) -> Platform:
         if "ready" in line:
             platform = Platform(f"http://127.0.0.1:{port}", env["ORBIT_API_KEY"], env["ORBIT_SITE_KEY"], process)
             platform.banner = "".join(output)  # what it printed while starting (a restart test reads it)
+            platform.lines = lines
+            platform.reader = threading.Thread(target=read, daemon=True)
+            platform.reader.start()
             return platform
     process.kill()
     process.wait()
@@ -257,7 +271,9 @@ def stop_platform(platform: Platform) -> str:
     from urllib.parse import urlsplit
 
     platform.process.send_signal(signal.SIGINT)
-    out, _ = platform.process.communicate(timeout=60)
+    platform.process.wait(timeout=60)
+    platform.reader.join(timeout=10)
+    out = "".join(platform.lines)
     scratch = Path(tempfile.gettempdir()) / f"orbit-e2e-data-{urlsplit(platform.url).port}"
     shutil.rmtree(scratch, ignore_errors=True)
     return out

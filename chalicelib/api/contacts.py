@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from chalice.app import Blueprint, Response
-from pydantic import BaseModel, ConfigDict, Field
+import re
 
+from chalice.app import Blueprint, Response
+from pydantic import BaseModel, ConfigDict, Field, RootModel
+
+from chalicelib.api.events import OrdersPage, order_page
 from chalicelib.api.http import Call, api_route
 from chalicelib.clock import iso
 from chalicelib.contacts.imports import ImportAccepted, ImportRequest, ImportStatus
@@ -13,7 +16,7 @@ from chalicelib.deps import ports
 from chalicelib.errors import ErrorDetail, InvalidInput
 from chalicelib.events.models import Event
 from chalicelib.services import contacts as service
-from chalicelib.services import imports
+from chalicelib.services import imports, listing
 from chalicelib.validation import parse
 
 bp = Blueprint(__name__)
@@ -130,22 +133,101 @@ def delete_contact(call: Call) -> Deleted:
     return Deleted.model_validate(service.delete(ports(), call.params["externalId"], erase == "true"))
 
 
+class ContactPage(BaseModel):
+    """A page of the contact listing (``GET /v1/contacts`` without ``email``/``phone``)."""
+
+    items: list[ContactCard] = Field(
+        description="Known contacts in storage order (unordered); may be fewer than `limit` while more follow"
+    )
+    nextCursor: str | None = Field(description="Pass as `cursor` for the next page; null: the listing ended")
+
+
+class ContactsAnswer(RootModel[ContactList | ContactPage]):
+    """``GET /v1/contacts``: with ``email`` or ``phone`` a lookup (``ContactList``), else a listing page."""
+
+
+PAGE_QUERY = {
+    "limit": "page size, 1-500 (default 50)",
+    "cursor": "from the previous page's nextCursor (a cursor of another listing is a 400)",
+}
+_UNENCODED_PLUS = re.compile(r" \d")
+
+
+def phone_query(raw: str | None) -> str | None:
+    """A phone sent unencoded (``?phone=+380...``) arrives with its ``+`` decoded as a space: take it back."""
+    if raw is not None and _UNENCODED_PLUS.match(raw):
+        return "+" + raw[1:]
+    return raw
+
+
+def filters_of(call: Call, names: tuple[str, ...], prefix: str | None = None) -> dict[str, str]:
+    """The listing filters among the query parameters (and every ``<prefix>...`` one)."""
+    params = dict(call.request.query_params or {})
+    return {
+        name: value
+        for name, value in params.items()
+        if isinstance(value, str) and (name in names or (prefix is not None and name.startswith(prefix)))
+    }
+
+
 @api_route(
     bp,
     "/v1/contacts",
     "GET",
     auth="secret",
     tag=TAG,
-    response=ContactList,
-    query={"email": "find by email", "phone": "find by phone (E.164)"},
-    summary="Find the contacts holding an email or phone, and the one it resolves to",
+    response=ContactsAnswer,
+    query={
+        "email": "find by email (a lookup: answers ContactList)",
+        "phone": "find by phone (E.164; an unencoded `+` that arrived as a space is taken back)",
+        **PAGE_QUERY,
+        "createdAfter": "listing: created at or after this ISO 8601 time",
+        "createdBefore": "listing: created at or before this ISO 8601 time",
+        "updatedAfter": "listing: updated at or after this ISO 8601 time",
+        "updatedBefore": "listing: updated at or before this ISO 8601 time",
+        "field.<name>": "listing: the declared additional field equals the value (a stringList field: contains it)",
+    },
+    summary=(
+        "With email or phone: the contacts holding it and the one it resolves to. Without: a page of known"
+        " contacts ({items, nextCursor}), unordered (a scan), filtered by created/updated times and"
+        " field.<name>=<value>"
+    ),
 )
-def find_contacts(call: Call) -> ContactList:
-    found, resolved = service.find(ports(), call.query("email"), call.query("phone"))
-    return ContactList(
-        contacts=[service.card(ports(), r) for r in found],
-        resolvesTo=service.card(ports(), resolved).externalId if resolved else None,
+def find_contacts(call: Call) -> ContactsAnswer:
+    email, phone = call.query("email"), phone_query(call.query("phone"))
+    if email is None and phone is None:
+        limit = call.int_query("limit", 50, 1, 500)
+        filters = filters_of(call, listing.CONTACT_FILTERS, listing.FIELD_PREFIX)
+        records, cursor = listing.contacts_page(ports(), limit, call.query("cursor"), filters)
+        return ContactsAnswer(ContactPage(items=[service.card(ports(), r) for r in records], nextCursor=cursor))
+    found, resolved = service.find(ports(), email, phone)
+    return ContactsAnswer(
+        ContactList(
+            contacts=[service.card(ports(), r) for r in found],
+            resolvesTo=service.card(ports(), resolved).externalId if resolved else None,
+        )
     )
+
+
+@api_route(
+    bp,
+    "/v1/contacts/{externalId}/orders",
+    "GET",
+    auth="secret",
+    tag=TAG,
+    response=OrdersPage,
+    query={
+        **PAGE_QUERY,
+        "status": "only orders with this status",
+        "dateFrom": "placed (`date`) at or after this ISO 8601 time",
+        "dateTo": "placed (`date`) at or before this ISO 8601 time",
+    },
+    summary="A page of the contact's orders (with those of profiles merged into it), unordered, with filters",
+)
+def contact_orders(call: Call) -> OrdersPage:
+    rec = service.get(ports(), call.params["externalId"])
+    filters = filters_of(call, ("status", "dateFrom", "dateTo"))
+    return OrdersPage.model_validate(order_page(call, filters, rec))
 
 
 @api_route(

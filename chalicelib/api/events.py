@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chalice.app import Blueprint
 from pydantic import BaseModel, Field
 
 from chalicelib.api.http import Call, api_route
+from chalicelib.contacts.record import ContactRecord
 from chalicelib.deps import ports
 from chalicelib.events.models import EventsAccepted, EventsRequest
 from chalicelib.orders.models import OrdersRequest, shown
 from chalicelib.orders.money import Money
+from chalicelib.services import listing
 from chalicelib.services.ingest import accept_events, accept_orders
 from chalicelib.services.orders import get_order as load_order
 from chalicelib.validation import parse
@@ -95,3 +99,45 @@ def post_orders(call: Call) -> EventsAccepted:
 def get_order(call: Call) -> StoredOrder:
     order = load_order(ports(), call.params["externalOrderId"])
     return StoredOrder.model_validate(shown(order))
+
+
+class OrdersPage(BaseModel):
+    """A page of an order listing."""
+
+    items: list[StoredOrder] = Field(
+        description="Orders in storage order (unordered); may be fewer than `limit` while more follow"
+    )
+    nextCursor: str | None = Field(description="Pass as `cursor` for the next page; null: the listing ended")
+
+
+def order_page(call: Call, filters: dict[str, str], contact: ContactRecord | None = None) -> dict[str, Any]:
+    """One page of orders as ``OrdersPage`` data (shared with ``GET /v1/contacts/{externalId}/orders``)."""
+    limit = call.int_query("limit", 50, 1, 500)
+    found, cursor = listing.orders_page(ports(), limit, call.query("cursor"), filters, contact)
+    return {"items": [StoredOrder.model_validate(shown(o)) for o in found], "nextCursor": cursor}
+
+
+@api_route(
+    bp,
+    "/v1/orders",
+    "GET",
+    auth="secret",
+    tag="Orders",
+    response=OrdersPage,
+    query={
+        "limit": "page size, 1-500 (default 50)",
+        "cursor": "from the previous page's nextCursor (a cursor of another listing is a 400)",
+        "contact": "only this contact's orders (External ID; with those of profiles merged into it)",
+        "status": "only orders with this status",
+        "dateFrom": "placed (`date`) at or after this ISO 8601 time",
+        "dateTo": "placed (`date`) at or before this ISO 8601 time",
+    },
+    summary=(
+        "A page of stored orders ({items, nextCursor}), unordered (a scan; by contact: its index), filtered by"
+        " contact, status and placing time"
+    ),
+)
+def list_orders(call: Call) -> OrdersPage:
+    params = dict(call.request.query_params or {})
+    filters = {k: v for k, v in params.items() if k in listing.ORDER_FILTERS and isinstance(v, str)}
+    return OrdersPage.model_validate(order_page(call, filters))

@@ -59,6 +59,7 @@ class RouteSpec:
     raw_response: str | None = None  # media type of a non-JSON response
     cors: bool = False
     also: tuple[int, ...] = ()  # further success statuses, e.g. 200 on a PUT that answers 201 when it creates
+    errors: dict[int, str] = field(default_factory=dict)  # error statuses of the route's own, with their meaning
 
     @property
     def statuses(self) -> tuple[int, ...]:
@@ -281,10 +282,12 @@ def api_route(
     raw_response: str | None = None,
     cors: bool = False,
     also: tuple[int, ...] = (),
+    errors: dict[int, str] | None = None,
 ) -> Callable[[Callable[[Call], Any]], Callable[[Call], Any]]:
     """Declare a route. ``status`` is its success status; ``also`` lists any further ones (a PUT that
     answers 201 when it creates and 200 when it updates declares ``status=201, also=(200,)``), so the
-    OpenAPI document lists every status the route answers."""
+    OpenAPI document lists every status the route answers; ``errors`` adds error statuses only this route
+    answers (e.g. ``/health``'s 503)."""
     spec = RouteSpec(
         path,
         method,
@@ -299,6 +302,7 @@ def api_route(
         raw_response,
         cors,
         also,
+        errors or {},
     )
     ROUTES.append(spec)
 

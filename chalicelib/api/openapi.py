@@ -80,6 +80,7 @@ def error_statuses(spec: RouteSpec) -> dict[int, str]:
         errors[413] = f"The body is larger than {MAX_BODY_BYTES} bytes (`payload_too_large`)"
         errors[415] = f"Content-Type is not {' or '.join(spec.content_types)} (`unsupported_media_type`)"
     errors[500] = "An unexpected error (`internal_error`)"
+    errors.update(spec.errors)
     if spec.auth != "none":  # every keyed call reads the key from DynamoDB; many also write or queue
         errors[503] = "AWS was busy or unreachable (`retryable`); retry the request"
     return errors

@@ -14,8 +14,9 @@ from chalicelib.catalog.feeds import FeedFormat, detect_format
 from chalicelib.catalog.history import ProductChange
 from chalicelib.catalog.models import Product, ProductId, StoredProduct
 from chalicelib.deps import ports
-from chalicelib.errors import ErrorDetail, InvalidInput
+from chalicelib.errors import ErrorDetail, InvalidInput, UnsupportedMediaType
 from chalicelib.services import catalog as service
+from chalicelib.services import listing
 from chalicelib.validation import parse
 
 bp = Blueprint(__name__)
@@ -33,6 +34,7 @@ FEED_TYPES = (
     "application/atom+xml",
     "application/octet-stream",
 )
+FORM_TYPE = "application/x-www-form-urlencoded"  # curl's -d default: a raw upload only when `format` is given
 
 
 class ProductIn(Product):
@@ -58,6 +60,20 @@ class ProductOut(Product):
     createdAt: str
     updatedAt: str
     priceHistory: list[PricePoint] = Field(description=f"Prices over time, oldest first (the last {PRICE_POINTS})")
+
+
+class ProductListed(Product):
+    createdAt: str
+    updatedAt: str
+
+
+class ProductPage(BaseModel):
+    """A page of the product listing."""
+
+    items: list[ProductListed] = Field(
+        description="Products in storage order (unordered); may be fewer than `limit` while more follow"
+    )
+    nextCursor: str | None = Field(description="Pass as `cursor` for the next page; null: the listing ended")
 
 
 class ProductHistory(BaseModel):
@@ -131,6 +147,29 @@ def get_product(call: Call) -> ProductOut:
 
 @api_route(
     bp,
+    "/v1/products",
+    "GET",
+    auth="secret",
+    tag=TAG,
+    response=ProductPage,
+    query={
+        "limit": "page size, 1-500 (default 50)",
+        "cursor": "from the previous page's nextCursor (a cursor of another listing is a 400)",
+        "category": "only products with this category at any level of categoryPath (exact name)",
+        "inStock": "true or false",
+    },
+    summary="A page of products ({items, nextCursor}), unordered (a scan), filtered by category and stock",
+)
+def list_products(call: Call) -> ProductPage:
+    limit = call.int_query("limit", 50, 1, 500)
+    params = dict(call.request.query_params or {})
+    filters = {k: v for k, v in params.items() if k in listing.PRODUCT_FILTERS and isinstance(v, str)}
+    found, cursor = listing.products_page(ports(), limit, call.query("cursor"), filters)
+    return ProductPage(items=[ProductListed(**_fields(p)) for p in found], nextCursor=cursor)
+
+
+@api_route(
+    bp,
     "/v1/products/{productId}/history",
     "GET",
     auth="secret",
@@ -161,8 +200,13 @@ def _format(raw: str | None) -> FeedFormat | None:
     auth="secret",
     tag=TAG,
     response=service.ImportResult,
-    content_types=("application/json", *FEED_TYPES),
-    query={"format": "jsonl, csv or xml: overrides the detected format of an uploaded feed"},
+    content_types=("application/json", *FEED_TYPES, FORM_TYPE),
+    query={
+        "format": (
+            "jsonl, csv or xml: overrides the detected format of an uploaded feed; with it, a body sent as"
+            f" {FORM_TYPE} (curl's -d default) is taken as the raw feed"
+        )
+    },
     summary=(
         "Import a product feed (JSON lines, CSV or Google Merchant XML): upload it as the body, or send "
         'JSON {"url": "https://...", "format"?: "jsonl|csv|xml"} to have Orbit download it. '
@@ -171,10 +215,15 @@ def _format(raw: str | None) -> FeedFormat | None:
 )
 def import_products(call: Call) -> service.ImportResult:
     if isinstance(call.body, bytes):
+        fmt = _format(call.query("format"))
+        content_type = call.request.headers.get("content-type")
+        if fmt is None and (content_type or "").split(";")[0].strip().lower() == FORM_TYPE:
+            raise UnsupportedMediaType(
+                f"A {FORM_TYPE} body is taken as a feed only with ?format=jsonl|csv|xml",
+                [ErrorDetail("Content-Type", f"got {FORM_TYPE}: send a feed type, or add ?format=")],
+            )
         if not call.body.strip():
             raise InvalidInput("The feed is empty", [ErrorDetail("$", "upload a feed as the request body")])
-        content_type = call.request.headers.get("content-type")
-        fmt = _format(call.query("format")) or detect_format(content_type, None, call.body[:4096])
-        return service.import_feed(ports(), call.body, fmt)
+        return service.import_feed(ports(), call.body, fmt or detect_format(content_type, None, call.body[:4096]))
     request = parse(ImportByUrl, call.body)
     return service.import_feed_from_url(ports(), request.url, request.format)

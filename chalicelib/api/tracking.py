@@ -95,10 +95,10 @@ _route("alias", "Segment alias: previousId (anonymous) becomes userId")
     response=TrackingAccepted,
     content_types=CONTENT,
     cors=True,
-    summary="Segment batch: up to 500 calls; bad calls are reported, not fatal",
+    summary="Segment batch: up to 500 calls; bad calls are reported, not fatal, unless every call is bad (400)",
 )
 def segment_batch(call: Call) -> TrackingAccepted:
     if not isinstance(call.body, dict):
         raise InvalidInput("The request body must be a JSON object", [ErrorDetail("$", "must be an object")])
     outputs, rejected = map_batch(call.body, received_at=ports().clock.now())
-    return TrackingAccepted(accepted=accept_tracked(ports(), outputs), rejected=rejected)
+    return TrackingAccepted(accepted=accept_tracked(ports(), outputs, rejected), rejected=rejected)

@@ -205,8 +205,13 @@ def _jsonl_rows(text: str) -> Iterator[tuple[int, dict[str, Any] | None, list[di
 # --- CSV / TSV and the shared Google-style field mapping ----------------------------------------------------
 
 
-def _delimiter(header: str) -> str:
-    return max((",", "\t", ";", "|"), key=header.count)
+DELIMITERS = (",", "\t", ";", "|")
+
+
+def detect_delimiter(header: str) -> str:
+    """The cell separator a header line uses most among ``DELIMITERS`` (``,`` when it has none of them).
+    Shared with the CLI's contact CSV import."""
+    return max(DELIMITERS, key=header.count)
 
 
 def _csv_rows(text: str) -> Iterator[tuple[int, dict[str, Any] | None, list[dict[str, str]]]]:
@@ -216,7 +221,7 @@ def _csv_rows(text: str) -> Iterator[tuple[int, dict[str, Any] | None, list[dict
     header_line = next((line for line in text.splitlines() if line.strip()), None)
     if header_line is None:
         return
-    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(header_line))
+    reader = csv.reader(io.StringIO(text), delimiter=detect_delimiter(header_line))
     header: list[str] = []
     keys: list[str] = []
     try:

@@ -9,12 +9,23 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_serializer,
+    field_validator,
+)
+
+from chalicelib.orders.money import CurrencyCode, shown
+from chalicelib.orders.money import currency_code as currency_code  # shared with tracking
 
 MAX_ATTRIBUTES = 100
 MAX_CATEGORY_DEPTH = 10
 
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # "19.99", "19,99", "1 234.50 USD", "USD 19.99", "754USD"
 _PRICE = re.compile(
@@ -22,19 +33,25 @@ _PRICE = re.compile(
 )
 
 
+PRICE_RULE = "must be an amount of 0 or more like 19.99"
+FEED_PRICE_RULE = PRICE_RULE + ", optionally with its currency code (19.99 USD)"
+PRODUCT_PRICE_RULE = PRICE_RULE + "; put the currency code in currency"
+
+
 def parse_price(text: str) -> tuple[Decimal, str | None]:
     """``"19.99 USD"`` -> ``(Decimal("19.99"), "USD")``; ``"19,99"`` -> ``(Decimal("19.99"), None)``.
 
-    Raises ValueError for anything that is not a non-negative amount with an optional ISO 4217 code.
+    Raises ValueError (``FEED_PRICE_RULE``) for anything that is not a non-negative amount with an optional
+    ISO 4217 code.
     """
     match = _PRICE.match(text)
     if not match or (match["pre"] and match["post"]):
-        raise ValueError("must be a price like 19.99 or 19.99 USD")
+        raise ValueError(FEED_PRICE_RULE)
     number = re.sub(r"[\s\u00a0]", "", match["num"]).replace(",", ".")
     try:
         amount = Decimal(number)
     except InvalidOperation as exc:  # pragma: no cover - the regex only lets digits through
-        raise ValueError("must be a price like 19.99 or 19.99 USD") from exc
+        raise ValueError(FEED_PRICE_RULE) from exc
     code = match["pre"] or match["post"]
     return amount, code.upper() if code else None
 
@@ -56,17 +73,8 @@ def _http_url(value: str) -> str:
     return value
 
 
-def currency_code(value: str) -> str:
-    """``"usd "`` -> ``"USD"``; ValueError unless three letters."""
-    value = value.strip().upper()
-    if not _CURRENCY.match(value):
-        raise ValueError("must be an ISO 4217 currency code like USD")
-    return value
-
-
 ProductId = Annotated[str, Field(min_length=1, max_length=128), AfterValidator(_product_id)]
 HttpUrl = Annotated[str, Field(max_length=2048), AfterValidator(_http_url)]
-CurrencyCode = Annotated[str, AfterValidator(currency_code)]
 CategoryName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 AttributeValue = str | int | float | bool | list[str]
 
@@ -92,14 +100,33 @@ class Product(BaseModel):
 
     @field_validator("price", "oldPrice", mode="before")
     @classmethod
-    def _price_text(cls, value: object) -> object:
-        """Accept price text like ``"19.99"``; a currency suffix belongs in ``currency``."""
+    def _price_text(cls, value: object, info: ValidationInfo) -> object:
+        """A number or price text like ``"19.99"``, 0 or more; every refusal says the same
+        (``PRODUCT_PRICE_RULE``), and a currency suffix belongs in ``currency``."""
+        if value is None and info.field_name == "oldPrice":
+            return value
         if isinstance(value, str):
-            amount, code = parse_price(value)
+            try:
+                amount, code = parse_price(value)
+            except ValueError:
+                raise ValueError(PRODUCT_PRICE_RULE) from None
             if code:
-                raise ValueError("must be a number; put the currency code in currency")
+                raise ValueError(PRODUCT_PRICE_RULE)
             return amount
-        return value
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+            raise ValueError(PRODUCT_PRICE_RULE)
+        try:
+            number = value if isinstance(value, Decimal) else Decimal(str(value))
+        except InvalidOperation:  # pragma: no cover - str() of an int or float is a decimal
+            raise ValueError(PRODUCT_PRICE_RULE) from None
+        if not number.is_finite() or number < 0:
+            raise ValueError(PRODUCT_PRICE_RULE)
+        return number
+
+    @field_serializer("price", "oldPrice", when_used="json")
+    def _price_shown(self, value: Decimal | None) -> str | None:
+        """In JSON, at least the currency's minor units (``79.5`` USD -> ``"79.50"``), never rounded."""
+        return None if value is None else shown(value, self.currency)
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,15 @@
 Standard columns (``externalId``, ``email``, ``phone``, ``firstName``, ``lastName``, ``languageCode``,
 ``timeZone``; matched case-insensitively) map to the contact; ``address.<part>`` to the nested
 address; ``fields.<name>`` and every other column to the declared additional field of that name
-(an undeclared one fails the header, before anything is queued). Empty cells are left out, so they
-never clear a stored value. Each row keeps the CSV line it started on.
+(an undeclared one fails the header, before anything is queued; every header problem is reported at
+once). The delimiter (``,``, ``;``, tab or ``|``) is detected from the header unless given. Empty cells
+are left out, so they never clear a stored value. Each row keeps the CSV line it started on.
 """
 
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import math
 import re
@@ -17,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from chalicelib.catalog.feeds import detect_delimiter
 from chalicelib.contacts.fields import FieldDeclaration
 from chalicelib.contacts.models import Address
 from chalicelib.errors import ErrorDetail, InvalidInput
@@ -58,7 +61,9 @@ def column_path(column: str) -> tuple[str, ...]:
     return ("fields", name)
 
 
-def header_paths(header: list[str]) -> list[tuple[str, ...]]:
+def header_paths(header: list[str], declared: dict[str, FieldDeclaration] | None = None) -> list[tuple[str, ...]]:
+    """The path of each column; InvalidInput naming every problem at once (a nameless, unknown or repeated
+    column, a missing ``externalId``, and with ``declared`` each column that is not a declared field)."""
     problems: list[ErrorDetail] = []
     paths: list[tuple[str, ...]] = []
     for n, column in enumerate(header, start=1):
@@ -66,14 +71,25 @@ def header_paths(header: list[str]) -> list[tuple[str, ...]]:
             problems.append(ErrorDetail(f"column {n}", "has no name"))
             paths.append(())
             continue
-        path = column_path(column)
+        try:
+            path = column_path(column)
+        except InvalidInput as exc:
+            problems.append(ErrorDetail(f"column {n}", exc.message.removeprefix(f"Column {column!r}: ")))
+            paths.append(())
+            continue
         if path in paths:
             problems.append(ErrorDetail(f"column {n}", f"{column!r} repeats {'.'.join(path)}"))
+        elif declared is not None and path[0] == "fields" and path[1] not in declared:
+            problems.append(
+                ErrorDetail(
+                    f"fields.{path[1]}", "is not a declared field (declare it with POST /v1/fields or remove it)"
+                )
+            )
         paths.append(path)
     if ("externalId",) not in paths:
         problems.append(ErrorDetail("header", "needs an externalId column"))
     if problems:
-        raise InvalidInput("The CSV header is not usable", problems)
+        raise InvalidInput(f"The CSV header is not usable ({len(problems)} problem(s)); nothing was queued", problems)
     return paths
 
 
@@ -101,23 +117,22 @@ def typed(decl: FieldDeclaration | None, raw: str) -> Any:
 
 
 class CsvContacts:
-    """Reads the header at once (so a bad header fails before anything is queued), then rows lazily."""
+    """Reads the header at once (so a bad header fails before anything is queued), then rows lazily.
 
-    def __init__(self, stream: TextIO, declared: dict[str, FieldDeclaration], delimiter: str = ",") -> None:
-        self._reader = csv.reader(stream, delimiter=delimiter)
+    Without a ``delimiter`` the header line decides (``,``, ``;``, tab or ``|``, as for product feeds)."""
+
+    def __init__(self, stream: TextIO, declared: dict[str, FieldDeclaration], delimiter: str | None = None) -> None:
+        first = stream.readline()
+        if not first:
+            raise InvalidInput("The CSV file is empty")
+        self.delimiter = delimiter or detect_delimiter(first)
+        self._reader = csv.reader(itertools.chain([first], stream), delimiter=self.delimiter)
         self._declared = declared
         header = next(self._reader, None)
-        if header is None:
+        if header is None:  # pragma: no cover - the first line is there
             raise InvalidInput("The CSV file is empty")
         self.header = header
-        self.paths = header_paths(header)
-        undeclared = [p[1] for p in self.paths if p[0] == "fields" and p[1] not in declared]
-        if undeclared:
-            raise InvalidInput(
-                "Every row would fail: these columns are not declared additional fields. Declare them "
-                "(POST /v1/fields) or remove the columns",
-                [ErrorDetail(f"fields.{name}", "is not a declared field") for name in undeclared],
-            )
+        self.paths = header_paths(header, declared)
 
     def rows(self) -> Iterator[Row | Skipped]:
         for cells in self._reader:

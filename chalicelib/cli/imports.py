@@ -39,6 +39,13 @@ def _chunk_size(text: str) -> int:
     return value
 
 
+def _delimiter(text: str) -> str:
+    value = "\t" if text.lower() in ("tab", "\\t") else text
+    if len(value) != 1 or value in '\r\n"':
+        raise argparse.ArgumentTypeError("must be one character (or 'tab') other than a quote or a line break")
+    return value
+
+
 def _add_wait(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--wait", action="store_true", help="show progress until done, then the row errors")
     parser.add_argument("--poll-interval", type=float, default=2.0, metavar="SECONDS", help="between status polls")
@@ -52,7 +59,11 @@ def register(commands: Any) -> None:
     add_stage(start)
     start.add_argument("file", type=Path, metavar="FILE.csv")
     start.add_argument("--chunk-size", type=_chunk_size, default=MAX_ROWS, help=f"rows per request (≤{MAX_ROWS})")
-    start.add_argument("--delimiter", default=",", help="cell separator (default ',')")
+    start.add_argument(
+        "--delimiter",
+        type=_delimiter,
+        help="cell separator: one character, or 'tab' (default: detected from the header, one of , ; tab |)",
+    )
     _add_wait(start)
     start.set_defaults(run=_import)
 
@@ -68,7 +79,9 @@ def _submit(ports: Ports, rows: list[Row]) -> Submitted:
     return Submitted(accepted.importId, [r.line for r in rows])
 
 
-def send_csv(ports: Ports, path: Path, chunk_size: int, delimiter: str) -> tuple[list[Submitted], list[Skipped]]:
+def send_csv(
+    ports: Ports, path: Path, chunk_size: int, delimiter: str | None = None
+) -> tuple[list[Submitted], list[Skipped]]:
     """Queue the file's rows as import requests; returns them and the rows rejected before sending."""
     submitted: list[Submitted] = []
     skipped: list[Skipped] = []
@@ -115,12 +128,12 @@ def _import(args: argparse.Namespace, sleep: Sleep) -> int:
     if not args.wait:
         for s in skipped:
             print(f"  line {s.line}: not sent: {s.message}")
-        ids = " ".join(s.import_id for s in submitted)
         print("The stage's queue consumer applies them (locally: keep `make run` running). Follow with:")
-        print(f"  python -m chalicelib.cli contacts import-status --stage {args.stage} --wait {ids}")
+        print(f"  {status_command(args.stage, [s.import_id for s in submitted])}")
         return 1 if skipped else 0
     statuses = wait(ports, [s.import_id for s in submitted], sleep, args.poll_interval, args.timeout)
     if statuses is None:
+        _check_later(args.stage, [s.import_id for s in submitted])
         return 3
     return report(statuses, {s.import_id: s.lines for s in submitted}, skipped)
 
@@ -130,6 +143,7 @@ def _status(args: argparse.Namespace, sleep: Sleep) -> int:
     if args.wait:
         statuses = wait(ports, args.import_ids, sleep, args.poll_interval, args.timeout)
         if statuses is None:
+            _check_later(args.stage, args.import_ids)
             return 3
     else:
         statuses = [imports.status(ports, i) for i in args.import_ids]
@@ -138,6 +152,16 @@ def _status(args: argparse.Namespace, sleep: Sleep) -> int:
         if any(st.status != "FINISHED" for st in statuses):
             return 0
     return report(statuses, {}, [])
+
+
+def status_command(stage: str, import_ids: Sequence[str]) -> str:
+    """The exact command that follows ``import_ids`` until they finish."""
+    return f"python -m chalicelib.cli contacts import-status --stage {stage} --wait {' '.join(import_ids)}"
+
+
+def _check_later(stage: str, import_ids: Sequence[str]) -> None:
+    print(f"Import ids: {' '.join(import_ids)}. Check later with:")
+    print(f"  {status_command(stage, import_ids)}")
 
 
 class _NoBar:
@@ -171,7 +195,7 @@ def wait(
             if all(st.status == "FINISHED" for st in statuses):
                 return statuses
             if deadline is not None and time.monotonic() >= deadline:
-                print(f"Still processing after {timeout:g}s; the import goes on. Check again with import-status.")
+                print(f"Still processing after {timeout:g}s; the import goes on.")
                 return None
             sleep(interval)
             statuses = [imports.status(ports, i) for i in import_ids]

@@ -19,7 +19,7 @@ def register(commands: Any) -> None:
     create = commands.add_parser("create", help="create a key and print it once")
     add_stage(create)
     create.add_argument("--kind", required=True, choices=["secret", "site"], help="secret: server API; site: tracking")
-    create.add_argument("--name", required=True, help="what the key is for, e.g. 'shop backend'")
+    create.add_argument("--name", required=True, help="what the key is for, e.g. 'shop backend' (unique in the stage)")
     create.add_argument(
         "--origin", action="append", default=[], help="allowed website origin (site keys; repeat for more)"
     )
@@ -102,6 +102,9 @@ def _resolve(ports: Ports, ident: str) -> str:
 def _revoke(args: argparse.Namespace, _sleep: object) -> int:
     ports = _ports(args)
     key = revoke_key(ports, _resolve(ports, args.key))
-    note = f" (it was already revoked at {key.revokedAt})" if key.revokedAt else ""
-    print(f"Revoked {key.kind} key {key.name!r} ({key.prefix}..., hash {key.keyHash[:HASH_SHOWN]}){note}.")
+    described = f"{key.kind} key {key.name!r} ({key.prefix}..., hash {key.keyHash[:HASH_SHOWN]})"
+    if key.revokedAt:
+        print(f"The {described} was already revoked at {key.revokedAt}; nothing changed.")
+    else:
+        print(f"Revoked {described}.")
     return 0

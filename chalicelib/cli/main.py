@@ -1,7 +1,11 @@
 """Argument wiring and error handling for ``python -m chalicelib.cli``.
 
-Expected failures (``OrbitError``: bad input, unknown key, unreachable queue) exit with code 2 and
-one message on stderr, never a traceback; AWS errors the storage layer does not translate exit 1.
+Every failure is one message on stderr, never a traceback. Exit codes (docs/operators.md):
+
+* 2: the command cannot work as given, and running it again unchanged will not help: bad usage or input
+  (``OrbitError``), a stage that is not there (a missing table or queue), no region or no credentials;
+* 1: the command ran and something failed: rows of an import, or an AWS call (unreachable, throttled,
+  refused), whether the storage layer translated it (``Retryable``) or not; running it again may succeed.
 """
 
 from __future__ import annotations
@@ -12,11 +16,11 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
 from chalicelib import aws
-from chalicelib.cli import dlq, imports, keys, stage
-from chalicelib.errors import OrbitError
+from chalicelib.cli import dlq, export, imports, keys, local, queues, stage
+from chalicelib.errors import OrbitError, Retryable
 
 Sleep = Callable[[float], None]
 Command = Callable[[argparse.Namespace, Sleep], int]
@@ -26,12 +30,19 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m chalicelib.cli", description="Orbit operator commands.")
     root.add_argument("--profile", help="AWS profile (default: $AWS_PROFILE)")
     root.add_argument("--region", help="AWS region (default: $AWS_DEFAULT_REGION, then $AWS_REGION)")
+    root.add_argument(
+        "--local",
+        action="store_true",
+        help="talk to the running `make run` (found through its data folder's runtime.json); --stage defaults to local",
+    )
     groups = root.add_subparsers(dest="group", required=True)
     for name, help_text, module in (
         ("keys", "create, list and revoke API keys", keys),
         ("contacts", "bulk contact imports from CSV", imports),
         ("stage", "the stage's resource names", stage),
         ("dlq", "list and redrive dead-letter queues", dlq),
+        ("export", "export contacts, products or orders as CSV or JSON lines", export),
+        ("queues", "queue depths, in flight, oldest message and dead letters", queues),
     ):
         commands = groups.add_parser(name, help=help_text, description=help_text)
         module.register(commands.add_subparsers(dest="command", required=True))
@@ -58,23 +69,72 @@ def _where() -> str:
     return f"region {region}" + (f", endpoint {endpoint}" if endpoint else "")
 
 
+MISSING = ("ResourceNotFoundException", "NonExistentQueue", "QueueDoesNotExist")  # AWS's "no such table/queue"
+NO_REGION = "error: no AWS region set: pass --region REGION, or set AWS_DEFAULT_REGION (or use --local for make run)"
+NO_CREDENTIALS = (
+    "error: no AWS credentials found: set AWS_PROFILE or access key variables (or use --local for make run)"
+)
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def _missing(exc: BaseException) -> bool:
+    """Whether AWS said the stage's table or queue does not exist."""
+    for cause in _causes(exc):
+        code = cause.response.get("Error", {}).get("Code", "") if isinstance(cause, ClientError) else ""
+        if any(name in f"{code} {cause}" for name in MISSING):
+            return True
+    return False
+
+
+def _from_aws(exc: BaseException) -> bool:
+    return any(isinstance(cause, BotoCoreError | ClientError) for cause in _causes(exc))
+
+
+def _failed(exc: BaseException, stage: str | None) -> int:
+    """Report an AWS failure in one line (and a hint); its exit code."""
+    causes = _causes(exc)
+    if any(isinstance(cause, NoRegionError) for cause in causes):
+        print(NO_REGION, file=sys.stderr)
+        return 2
+    if any(isinstance(cause, NoCredentialsError) for cause in causes):
+        print(NO_CREDENTIALS, file=sys.stderr)
+        return 2
+    message = exc.message if isinstance(exc, OrbitError) else f"AWS call failed: {exc}"
+    print(f"error: {message}", file=sys.stderr)
+    if _missing(exc):
+        print(f"hint: is stage {stage!r} deployed in this account and region? ({_where()})", file=sys.stderr)
+        return 2
+    return 1
+
+
 def main(argv: Sequence[str] | None = None, *, sleep: Sleep = time.sleep) -> int:
     """Run one command and return its exit code; ``sleep`` is the pause between status polls."""
-    args = parser().parse_args(argv)
-    _apply_aws_options(args)
-    run: Command = args.run
+    given, wants_local = local.local_argv(sys.argv[1:] if argv is None else argv)
+    args = parser().parse_args(given)
     try:
+        if wants_local:
+            local.use_runtime(args.region)
+            aws.reset_clients()
+        _apply_aws_options(args)
+        run: Command = args.run
         return run(args, sleep)
     except OrbitError as exc:
+        if isinstance(exc, Retryable) or _from_aws(exc):
+            return _failed(exc, getattr(args, "stage", None))
         print(f"error: {exc.message}", file=sys.stderr)
         for detail in exc.details:
             print(f"  {detail.path}: {detail.message}", file=sys.stderr)
-        if "ResourceNotFoundException" in exc.message:
-            print(f"hint: is stage {args.stage!r} deployed in this account and region? ({_where()})", file=sys.stderr)
         return 2
     except (BotoCoreError, ClientError) as exc:
-        print(f"error: AWS call failed: {exc}", file=sys.stderr)
-        return 1
+        return _failed(exc, getattr(args, "stage", None))
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

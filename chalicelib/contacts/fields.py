@@ -12,6 +12,8 @@ from chalicelib.errors import ErrorDetail
 
 FieldType = Literal["string", "number", "boolean", "date", "datetime", "stringList"]
 NAME = r"^[A-Za-z][A-Za-z0-9_]{0,63}$"
+TEXT_TYPES = ("string", "stringList")
+TEXT_CONSTRAINTS = ("options", "pattern", "maxLength")
 
 
 class FieldDeclaration(BaseModel):
@@ -37,9 +39,47 @@ class FieldDeclaration(BaseModel):
                 raise ValueError(f"pattern is not a valid regular expression: {exc}") from exc
         if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
             raise ValueError("minimum must not exceed maximum")
-        if self.type not in ("number",) and (self.minimum is not None or self.maximum is not None):
-            raise ValueError("minimum/maximum apply to number fields only")
+        if self.type != "number" and (self.minimum is not None or self.maximum is not None):
+            raise ValueError(f"minimum/maximum apply to number fields only, not {self.type}")
+        if self.type not in TEXT_TYPES:
+            misplaced = [c for c in TEXT_CONSTRAINTS if getattr(self, c) is not None]
+            if misplaced:
+                raise ValueError(f"{'/'.join(misplaced)} apply to string and stringList fields only, not {self.type}")
         return self
+
+    def differences(self, other: FieldDeclaration) -> list[str]:
+        """The attributes whose values differ from ``other``'s, in declaration order."""
+        mine, theirs = self.model_dump(), other.model_dump()
+        return [name for name in mine if mine[name] != theirs[name]]
+
+
+class FieldUpdate(BaseModel):
+    """``PATCH /v1/fields/{name}``: the description and constraints to change (absent: kept; ``null``: removed).
+    The type cannot change. New constraints apply to writes from now on; stored values are kept as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: FieldType | None = Field(default=None, description="Optional; must equal the declared type")
+    description: str | None = Field(default=None, max_length=500)
+    maxLength: int | None = Field(default=None, ge=1, le=10_000)
+    minimum: float | None = None
+    maximum: float | None = None
+    options: list[str] | None = Field(default=None, min_length=1, max_length=500, description="Allowed values")
+    pattern: str | None = Field(default=None, max_length=500)
+
+    def applied_to(self, decl: FieldDeclaration) -> dict[str, Any]:
+        """``decl``'s attributes with this update applied (validate the result as a FieldDeclaration)."""
+        return {**decl.model_dump(), **{name: getattr(self, name) for name in self.model_fields_set}}
+
+
+class FieldRemoved(BaseModel):
+    """``DELETE /v1/fields/{name}``: the declaration is gone; values contacts hold stay readable."""
+
+    name: str
+    removed: bool = True
+    contactsWithValues: int = Field(
+        description="Contacts still holding a value: shown on their cards, cleared with null, no longer writable"
+    )
 
 
 class FieldList(BaseModel):
@@ -100,6 +140,9 @@ def validate_values(
     errors: list[ErrorDetail] = []
     for name, value in values.items():
         decl = declared.get(name)
+        if decl is None and value is None:
+            clean[name] = None  # clearing a value left behind by a removed declaration
+            continue
         if decl is None:
             errors.append(ErrorDetail(f"{path}.{name}", "is not a declared field (declare it with POST /v1/fields)"))
             continue

@@ -12,6 +12,8 @@ _EXTERNAL_ID = re.compile(r"^[^\x00-\x1f\x7f]{1,256}$")
 
 
 def check_external_id(external_id: str) -> str:
+    if not external_id.strip():
+        raise InvalidInput("The External ID is required", [ErrorDetail("externalId", "is required")])
     if not _EXTERNAL_ID.match(external_id) or external_id != external_id.strip():
         raise InvalidInput(
             "The External ID is invalid",

@@ -207,11 +207,15 @@ def main(argv: list[str] | None = None) -> int:
 class EmbeddedAws:
     """The child process, seen from the runtime: start it, wait until it answers, arm it, stop it."""
 
-    def __init__(self, data_dir: Path | None = None, region: str = "us-east-1", autosave_seconds: float = 30.0) -> None:
+    def __init__(
+        self, data_dir: Path | None = None, region: str = "us-east-1", autosave_seconds: float = 30.0, port: int = 0
+    ) -> None:
+        """``port``: serve there (``make run``: ``ORBIT_AWS_PORT``), or 0 for any free one (tests)."""
         self.data_dir = data_dir
         self.region = region
         self.autosave_seconds = autosave_seconds
-        self.port = 0
+        self.fixed_port = port
+        self.port = port
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -225,8 +229,10 @@ class EmbeddedAws:
     def start(self, timeout: float = 60.0, attempts: int = 3) -> EmbeddedAws:
         from chalicelib.local.runtime import free_port
 
+        if self.fixed_port:
+            attempts = 1  # a chosen port is kept: tools were pointed at it
         for attempt in range(attempts):
-            self.port = free_port()
+            self.port = self.fixed_port or free_port()
             command = [sys.executable, "-m", "chalicelib.local.aws_server", "--port", str(self.port)]
             command += ["--parent-pid", str(os.getpid()), "--region", self.region]
             command += ["--autosave-seconds", str(self.autosave_seconds)]
@@ -247,7 +253,8 @@ class EmbeddedAws:
                 self.stop(timeout=5)
                 raise RuntimeError(f"the embedded AWS did not answer on port {self.port} within {timeout:.0f} s")
             if attempt + 1 == attempts:
-                raise RuntimeError(f"the embedded AWS exited with code {code} (port {self.port})")
+                hint = " (in use? set ORBIT_AWS_PORT)" if self.fixed_port else ""
+                raise RuntimeError(f"the embedded AWS exited with code {code} (port {self.port}){hint}")
             log.warning("the embedded AWS could not start on port %s (exit %s); trying another", self.port, code)
         raise AssertionError("unreachable")
 

@@ -8,11 +8,17 @@ moto (no child, no data folder).
 
 Stopping is ordered so nothing queued is lost: the HTTP server stops taking requests, the pollers finish
 the batch in hand, then the child saves a snapshot and exits.
+
+The embedded AWS listens on a stable port (``ORBIT_AWS_PORT``, 4600) so tools stay pointed at it across
+restarts, and the runtime writes ``runtime.json`` in its data folder (its API and AWS endpoints, stage and
+region; removed at a clean stop), which ``python -m chalicelib.cli --local`` reads to find it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import json
 import logging
 import os
 import signal
@@ -34,6 +40,12 @@ ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_API_KEY = "osk_local_development_secret_key"
 DEFAULT_SITE_KEY = "opk_local_development_site_key"
 DEFAULT_DATA_DIR = ROOT / ".orbit"
+# 4600: next to LocalStack's 4566 (and its 4510-4559 and legacy 4567-4597 service ports) without taking any of
+# them, so LocalStack can run beside Orbit; clear of 5000 (moto's default, macOS AirPlay), 8000-8080 (web
+# servers, this API) and 9324 (ElasticMQ).
+DEFAULT_AWS_PORT = 4600
+DISCOVERY_FILE = "runtime.json"  # chalicelib/cli/local.py reads it
+http_log = logging.getLogger("orbit.local.http")
 POLLER_STOP_SECONDS = 30.0  # how long stop() lets a poller finish the batch in hand
 
 
@@ -58,9 +70,11 @@ class LocalRuntime:
         fresh: bool = False,
         poll_queues: bool = True,
         autosave_seconds: float = 30.0,
+        aws_port: int = 0,
     ) -> None:
         """``data_dir``: keep moto's state there between runs (None: keep nothing, as tests do);
-        ``fresh``: start empty even if it holds a snapshot; ``poll_queues``: False leaves messages queued."""
+        ``fresh``: start empty even if it holds a snapshot; ``poll_queues``: False leaves messages queued;
+        ``aws_port``: the embedded AWS's port (0: any free one)."""
         self.port = port or free_port()
         self.stage = stage
         self.api_key = api_key
@@ -68,6 +82,8 @@ class LocalRuntime:
         self.time_scale = time_scale
         self.extra_origins = extra_origins or []
         self.data_dir = Path(data_dir).resolve() if data_dir is not None else None
+        self.home = self.data_dir  # where runtime.json goes (data_dir becomes None when AWS is elsewhere)
+        self.aws_port = aws_port
         self.fresh = fresh
         self.poll_queues = poll_queues
         self.autosave_seconds = autosave_seconds
@@ -93,7 +109,9 @@ class LocalRuntime:
             return  # LocalStack or a real account was chosen
         from chalicelib.local.aws_server import EmbeddedAws
 
-        self.moto = EmbeddedAws(self.data_dir, os.environ["AWS_DEFAULT_REGION"], self.autosave_seconds).start()
+        self.moto = EmbeddedAws(
+            self.data_dir, os.environ["AWS_DEFAULT_REGION"], self.autosave_seconds, port=self.aws_port
+        ).start()
         os.environ["MOTO_PORT"] = str(self.moto.port)  # moto's own callbacks (Step Functions tasks) use it
         os.environ["AWS_ENDPOINT_URL"] = self.moto.url
 
@@ -182,7 +200,96 @@ class LocalRuntime:
 
         self.scheduler = Scheduler(self.app, self.time_scale)
         self.scheduler.start()
+        self._register_health()
+        self._write_discovery()
         return self
+
+    @property
+    def aws_endpoint(self) -> str:
+        return os.environ.get("AWS_ENDPOINT_URL", "")
+
+    def _register_health(self) -> None:
+        """Add the embedded AWS, the pollers and the scheduler to ``/health``. The runtime reaches the app's
+        health registry the way it reaches the app, by import at run time: ``chalicelib.api`` and
+        ``chalicelib.local`` are independent layers, and the API never imports the runtime."""
+        docs = importlib.import_module("chalicelib.api.docs")
+        docs.register_health("aws", self.aws_health)
+        docs.register_health("pollers", self.pollers_health)
+        docs.register_health("scheduler", self.scheduler_health)
+
+    def aws_health(self) -> dict[str, Any]:
+        import urllib.error
+        import urllib.request
+
+        part: dict[str, Any] = {"endpoint": self.aws_endpoint, "embedded": self.moto is not None}
+        if self.moto is not None:
+            part["pid"] = self.moto.pid
+            if self.moto.process is None or self.moto.process.poll() is not None:
+                return {"status": "degraded", **part, "reachable": False, "error": "the embedded AWS has exited"}
+        try:
+            with urllib.request.urlopen(self.aws_endpoint + "/moto-api/", timeout=2):
+                pass
+            reachable = True
+        except urllib.error.HTTPError:
+            reachable = True  # it answered (LocalStack or AWS has no /moto-api/)
+        except OSError as exc:
+            return {"status": "degraded", **part, "reachable": False, "error": str(exc)}
+        return {"status": "ok", **part, "reachable": reachable}
+
+    def pollers_health(self) -> dict[str, Any]:
+        if not self.poll_queues:
+            return {"status": "ok", "polling": False}
+        now = time.time()
+        found = {
+            poller.source.name: {
+                "alive": poller.is_alive(),
+                "lastPollSecondsAgo": round(now - poller.last_poll, 1) if poller.last_poll else None,
+            }
+            for poller in self.pollers
+        }
+        stopped = [name for name, entry in found.items() if not entry["alive"]]
+        if stopped or not found:
+            error = f"not polling: {', '.join(stopped)}" if stopped else "no poller started"
+            return {"status": "degraded", "error": error, "polling": True, **found}
+        return {"status": "ok", "polling": True, **found}
+
+    def scheduler_health(self) -> dict[str, Any]:
+        scheduler = self.scheduler
+        alive = bool(scheduler and scheduler.is_alive())
+        jobs = {source.name: period for source, period in scheduler.jobs} if scheduler else {}
+        return {
+            "status": "ok" if alive else "degraded",
+            **({} if alive else {"error": "the scheduler is not running"}),
+            "alive": alive,
+            "jobs": {
+                name: {"everySeconds": period, "ticks": scheduler.ticks.get(name, 0)} for name, period in jobs.items()
+            },
+        }
+
+    def _write_discovery(self) -> None:
+        """``runtime.json`` in the data folder: how tools (``cli --local``) find this runtime and its embedded AWS
+        (none when ``AWS_ENDPOINT_URL`` chose another AWS: ``--local`` would send it the local credentials)."""
+        if self.home is None or self.moto is None:
+            return
+        found = {
+            "apiUrl": self.url,
+            "awsEndpoint": self.aws_endpoint,
+            "stage": self.stage,
+            "region": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+            "pid": os.getpid(),
+        }
+        self.home.mkdir(parents=True, exist_ok=True)
+        partial = self.home / f".{DISCOVERY_FILE}.tmp"
+        partial.write_text(json.dumps(found, indent=2) + "\n", encoding="utf-8")
+        partial.replace(self.home / DISCOVERY_FILE)
+
+    def _remove_discovery(self) -> None:
+        if self.home is None:
+            return
+        path = self.home / DISCOVERY_FILE
+        with contextlib.suppress(OSError, ValueError):
+            if json.loads(path.read_text(encoding="utf-8")).get("pid") == os.getpid():
+                path.unlink()  # ours (another runtime may have taken the folder since)
 
     def _seed_keys(self) -> None:
         from chalicelib.auth.keys import digest
@@ -192,8 +299,11 @@ class LocalRuntime:
 
         origins = local_site_origins(self.port, self.extra_origins)
         if ports().keys.key(digest(self.api_key)) is None:
-            create_key(ports(), "secret", "local secret key", plaintext=self.api_key)
-        create_key(ports(), "site", "local site key", origins=origins, plaintext=self.site_key)
+            # names carry the key's digest: key names are unique per stage, and a changed ORBIT_*_KEY kept
+            # with the same data folder is a second key, not a clash
+            create_key(ports(), "secret", f"local secret key {digest(self.api_key)[:8]}", plaintext=self.api_key)
+        site_name = f"local site key {digest(self.site_key)[:8]}"
+        create_key(ports(), "site", site_name, origins=origins, plaintext=self.site_key)
 
     def _serve_http(self) -> None:
         from chalice.config import Config
@@ -228,6 +338,11 @@ class LocalRuntime:
 
     def stop(self) -> None:
         """Stop taking requests, let the pollers finish the batch in hand, then stop moto (which saves)."""
+        self._remove_discovery()
+        if self.app is not None:
+            docs = importlib.import_module("chalicelib.api.docs")
+            for part in ("aws", "pollers", "scheduler"):
+                docs.register_health(part, None)
         for poller in self.pollers:
             poller.stopping.set()
         if self.scheduler:
@@ -267,6 +382,25 @@ def _handler_class() -> Any:
     from chalice.local import ChaliceRequestHandler, LocalGatewayException
 
     class Handler(ChaliceRequestHandler):
+        started = 0.0
+
+        def parse_request(self) -> bool:
+            self.started = time.monotonic()
+            return bool(super().parse_request())
+
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            """One line per request: method, path (without its query: it may carry a key), status, ms."""
+            elapsed = (time.monotonic() - self.started) * 1000 if self.started else 0.0
+            http_log.info(
+                "request",
+                extra={
+                    "method": getattr(self, "command", None) or "-",
+                    "path": (getattr(self, "path", None) or "-").split("?", 1)[0],
+                    "status": int(code) if isinstance(code, int) else code,
+                    "ms": round(elapsed),
+                },
+            )
+
         def __getattr__(self, name: str) -> Any:
             if name.startswith("do_"):  # a method Chalice's handler has no do_<METHOD> for
                 return self._generic_handle
@@ -337,9 +471,80 @@ def _flag(name: str, default: bool = False) -> bool:
     return default if not value else value not in ("0", "false", "no", "off")
 
 
+def port_in_use(port: int) -> bool:
+    """Whether something listens on (or holds) 127.0.0.1:``port``."""
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            return True
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a TIME_WAIT left by the last run is fine
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def _port_setting(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    try:
+        port = int(raw) if raw else default
+    except ValueError:
+        port = -1
+    if not 0 < port < 65536:
+        _refuse(f"{name}={raw!r} is not a port number (1-65535)")
+    return port
+
+
+def _refuse(message: str) -> None:
+    print(f"Cannot start: {message}", file=sys.stderr, flush=True)
+    sys.exit(2)
+
+
+def _check_ports(port: int, aws_port: int | None) -> None:
+    """Refuse at once, in one line, when a port is taken (before seconds of set-up, not after)."""
+    taken = {port, aws_port}
+    if port_in_use(port):
+        _refuse(
+            f"port {port} is in use (another Orbit runtime?); "
+            f"set PORT to a free one, e.g. PORT={_free_after(port, taken)} make run"
+        )
+    if aws_port is not None and port_in_use(aws_port):
+        _refuse(
+            f"port {aws_port} for the embedded AWS is in use (another Orbit runtime?); "
+            f"set ORBIT_AWS_PORT to a free one, e.g. ORBIT_AWS_PORT={_free_after(aws_port, taken)} make run"
+        )
+
+
+def _free_after(port: int, avoid: set[int | None]) -> int:
+    """A free port just above ``port`` (none of ``avoid``) to suggest."""
+    for candidate in range(port + 1, min(port + 50, 65536)):
+        if candidate not in avoid and not port_in_use(candidate):
+            return candidate
+    return free_port()
+
+
+def _aws_lines(runtime: LocalRuntime) -> list[str]:
+    endpoint = runtime.aws_endpoint
+    region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+    return [
+        "  point tools at it (paste in another shell):",
+        f"    export AWS_ENDPOINT_URL={endpoint} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local "
+        f"AWS_DEFAULT_REGION={region}",
+        "    aws sqs list-queues      # or: .venv/bin/python -m chalicelib.cli --local queues status",
+    ]
+
+
 def main() -> None:
+    from chalicelib import logs
+
+    if os.environ.get(logs.FORMAT_VARIABLE, "").strip().lower() != "json":
+        os.environ[logs.FORMAT_VARIABLE] = "text"  # for a person at a terminal, unless ORBIT_LOG_FORMAT=json
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("botocore").setLevel(logging.WARNING)  # "Found credentials in environment variables"
+    logs.configure()
     from chalicelib.local.origins import VARIABLE, describe, local_site_origins, site_origins
     from chalicelib.local.persistence import SnapshotError
 
@@ -347,8 +552,12 @@ def main() -> None:
         extra_origins = site_origins(os.environ.get(VARIABLE))
     except ValueError as exc:
         sys.exit(f"Cannot start: {exc}")
+    port = _port_setting("PORT", 8000)
+    embedded = not os.environ.get("AWS_ENDPOINT_URL")
+    aws_port = _port_setting("ORBIT_AWS_PORT", DEFAULT_AWS_PORT)
+    _check_ports(port, aws_port if embedded else None)
     runtime = LocalRuntime(
-        port=int(os.environ.get("PORT", "8000")),
+        port=port,
         api_key=os.environ.get("ORBIT_API_KEY") or DEFAULT_API_KEY,
         site_key=os.environ.get("ORBIT_SITE_KEY") or DEFAULT_SITE_KEY,
         time_scale=float(os.environ.get("ORBIT_TIME_SCALE", "1") or 1),
@@ -356,6 +565,7 @@ def main() -> None:
         fresh=_flag("ORBIT_FRESH"),
         poll_queues=_flag("ORBIT_POLLERS", default=True),
         extra_origins=extra_origins,
+        aws_port=aws_port,
     )
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -369,14 +579,16 @@ def main() -> None:
         runtime.stop()
         raise
     moto = f" (moto, pid {runtime.moto.pid})" if runtime.moto else ""
-    print(f"Orbit local runtime on {runtime.url} (embedded AWS at {os.environ['AWS_ENDPOINT_URL']}{moto})")
+    print(f"Orbit local runtime on {runtime.url} (embedded AWS at {runtime.aws_endpoint}{moto})")
     print(f"  data           : {runtime.data_note}")
     if not runtime.poll_queues:
         print("  queues         : not polled (ORBIT_POLLERS=0); messages stay queued")
     print(f"  secret API key : {runtime.api_key}")
     print(f"  site key       : {runtime.site_key}")
     print(f"  site origins   : {describe(local_site_origins(runtime.port, runtime.extra_origins))}")
-    print(f"  API docs       : {runtime.url}/docs     demo shop: {runtime.url}/demo/")
+    print(f"  API docs       : {runtime.url}/docs     demo shop: {runtime.url}/demo/     health: {runtime.url}/health")
+    for line in _aws_lines(runtime):
+        print(line)
     print(f"Orbit is ready on {runtime.url}", flush=True)
     stop.wait()
     print("Shutting down...", flush=True)

@@ -37,6 +37,7 @@ class SqsPoller(threading.Thread):
         self.region = region
         self.stopping = threading.Event()
         self.idle = threading.Event()
+        self.last_poll: float | None = None  # time.time() of the last answered receive (/health shows it)
         if not source.queue:
             raise ValueError(f"{source.name} names its queue by ARN; the local runtime needs a queue name")
         self.url = sqs.get_queue_url(QueueName=source.queue)["QueueUrl"]
@@ -69,6 +70,7 @@ class SqsPoller(threading.Thread):
 
     def poll_once(self, wait_seconds: int = 0) -> int:
         messages = self._receive(wait_seconds)
+        self.last_poll = time.time()
         if not messages:
             self.idle.set()
             return 0

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, SkipValidation, model_validat
 from chalicelib.clock import iso
 from chalicelib.contacts.aggregates import OrderDelta
 from chalicelib.events.models import Identity
-from chalicelib.orders.money import MONEY_RULE, amount, money, quantize
+from chalicelib.orders.money import MONEY_RULE, CurrencyCode, amount, money, quantize
 from chalicelib.validation import Email, Phone, Timestamp
 
 OrderStatus = Literal["INITIALIZED", "IN_PROGRESS", "DELIVERED", "CANCELLED", "ABANDONED_SHOPPING_CART"]
@@ -67,7 +67,7 @@ class OrderIn(BaseModel):
         " messages may arrive out of order. " + ORDER_TIME_RULE,
     )
     totalCost: Decimal = Field(ge=0, description="The order's total, " + ROUNDED)
-    currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")
+    currency: CurrencyCode
     items: list[OrderItem] = Field(default_factory=list, max_length=500)
     firstName: str | None = Field(default=None, max_length=100)
     lastName: str | None = Field(default=None, max_length=100)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 # ISO 4217 minor units where they are not 2 (List One, 2024). Codes without minor units (XAU, XXX) show 2.
 MINOR_UNITS: dict[str, int] = {
@@ -50,3 +50,29 @@ def quantize(value: Any, currency: str) -> Decimal:
 def money(value: Any, currency: str) -> str:
     """``value`` as shown in answers: a decimal string with ``currency``'s minor units (``"59.90"``)."""
     return format(quantize(value, currency), "f")
+
+
+CURRENCY_RULE = "must be an ISO 4217 currency code like USD (any case)"
+
+
+def currency_code(value: str) -> str:
+    """``"usd "`` -> ``"USD"``: every currency Orbit accepts, in any case, is stored upper-case."""
+    code = value.strip().upper()
+    if len(code) != 3 or not code.isascii() or not code.isalpha():
+        raise ValueError(CURRENCY_RULE)
+    return code
+
+
+CurrencyCode = Annotated[
+    str,
+    AfterValidator(currency_code),
+    Field(description="ISO 4217 code, any case; stored upper-case", examples=["USD"]),
+]
+
+
+def shown(value: Any, currency: str | None) -> str:
+    """``value`` as a decimal string with at least ``currency``'s minor units, never rounded: ``79.5`` USD ->
+    ``"79.50"``; an amount finer than the minor unit stays exact (``"19.999"``)."""
+    exact = amount(value)
+    rounded = quantize(exact, currency or "")
+    return money(exact, currency or "") if rounded == exact else format(exact, "f")

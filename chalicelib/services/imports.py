@@ -17,10 +17,11 @@ from pydantic import ValidationError
 from chalicelib.clock import iso
 from chalicelib.contacts.imports import ImportAccepted, ImportRequest, ImportStatus, RowError
 from chalicelib.contacts.models import ContactIn
+from chalicelib.contacts.patch import check_external_id
 from chalicelib.errors import InvalidInput, NotFound, OrbitError
 from chalicelib.messages import ImportMsg, ImportRow
 from chalicelib.ports import Ports
-from chalicelib.services.contacts import upsert
+from chalicelib.services.contacts import upsert_many
 from chalicelib.services.records import parse_or_park
 from chalicelib.validation import details_from
 
@@ -66,16 +67,24 @@ def start_import(ports: Ports, request: ImportRequest, source: str = "api") -> I
 
 
 def apply_import_chunk(ports: Ports, message: ImportMsg) -> None:
-    """Upsert every row of a chunk; record the chunk's outcome once."""
+    """Upsert every row of a chunk (``upsert_many``: batched reads, rows in parallel); record the outcome once."""
     _job, chunks = ports.imports.import_job(message.importId)
     if any(c["chunk"] == message.chunk for c in chunks):
         return
     ok, errors = 0, []
+    valid = []
     for row in message.rows:
         body = {k: v for k, v in row.contact.items() if k != "externalId"}
         try:
-            contact = ContactIn.model_validate(body)
-            upsert(ports, row.externalId, contact)
+            valid.append((row, ContactIn.model_validate(body)))
+        except ValidationError as exc:
+            problems = _external_id_problems(row.externalId) + [d.as_dict() for d in details_from(exc)]
+            errors.append(_row_error(row.index, row.externalId, problems))
+    results = upsert_many(ports, [(row.externalId, contact) for row, contact in valid])
+    for (row, _contact), result in zip(valid, results, strict=True):
+        try:
+            if isinstance(result, Exception):
+                raise result
             ok += 1
         except ValidationError as exc:
             errors.append(_row_error(row.index, row.externalId, [d.as_dict() for d in details_from(exc)]))
@@ -85,6 +94,7 @@ def apply_import_chunk(ports: Ports, message: ImportMsg) -> None:
             if exc.status >= 500:
                 raise
             errors.append(_row_error(row.index, row.externalId, [{"path": "$", "message": exc.message}]))
+    errors.sort(key=lambda e: e["index"])
     ports.imports.finish_chunk(message.importId, message.chunk, {"ok": ok, "errors": errors})
 
 
@@ -100,6 +110,16 @@ def consume(ports: Ports, records: list[tuple[str, str]]) -> list[str]:
             log.exception("import chunk %s failed; it will retry", record_id)
             failed.append(record_id)
     return failed
+
+
+def _external_id_problems(external_id: str) -> list[dict[str, str]]:
+    """The row's ``externalId`` problem (``is required`` when it is missing or blank), reported with the
+    contact's own problems so one pass over the file shows them all."""
+    try:
+        check_external_id(external_id)
+    except InvalidInput as exc:
+        return [d.as_dict() for d in exc.details]
+    return []
 
 
 def _row_error(index: int, external_id: str, errors: list[dict[str, str]]) -> dict[str, Any]:

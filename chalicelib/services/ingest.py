@@ -1,7 +1,8 @@
 """The edge of ingestion: validate what clients send, fill ids and times, queue it, answer 202.
 
 Bad items are rejected one by one (index + errors) and never block good ones; nothing is queued
-for a rejected item.
+for a rejected item. A batch whose every item is rejected is a bad request: ``InvalidInput`` (400) with
+each item's errors as details (``all_rejected``), so a client that only checks the status sees it.
 
 Time (``docs/tracking.md``, Time): the models turn every time into UTC and refuse those before
 ``OLDEST_TIMESTAMP``; past events are welcome. A time more than ``max_future_skew_seconds`` ahead of the
@@ -22,6 +23,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from chalicelib.clock import iso
+from chalicelib.errors import ErrorDetail, InvalidInput
 from chalicelib.events.models import (
     MAX_EVENT_BYTES,
     UNTIMED_WINDOW,
@@ -98,6 +100,17 @@ def event_id(item: EventIn, now: datetime, copies: Counter[str] | None = None) -
     return derived if copy == 0 else content_id("evt-", {**content, "copy": copy})
 
 
+def all_rejected(what: str, rejected: list[Rejected]) -> InvalidInput:
+    """The 400 for a batch of ``what`` (``"event"``) where nothing was accepted: every item's errors, their
+    paths naming the item (``events[2].type``)."""
+    details = [ErrorDetail(e.get("path", "$"), e.get("message", "")) for r in rejected for e in r.errors]
+    return InvalidInput(f"Every {what} was rejected; nothing was accepted", details)
+
+
+def _item_path(prefix: str, path: str) -> str:
+    return prefix if path in ("", "$") else f"{prefix}{path}" if path.startswith("[") else f"{prefix}.{path}"
+
+
 def accept_events(ports: Ports, items: list[Any]) -> EventsAccepted:
     now = ports.clock.now()
     messages: list[QueueMessage] = []
@@ -127,6 +140,8 @@ def accept_events(ports: Ports, items: list[Any]) -> EventsAccepted:
                     messages.append(EventMsg(event=event))
         if errors:
             rejected.append(Rejected(index=index, errors=errors))
+    if rejected and not messages:
+        raise all_rejected("event", rejected)
     if messages:
         ports.publisher.publish(pack(messages))
     return EventsAccepted(accepted=len(messages), rejected=rejected)
@@ -153,14 +168,31 @@ def accept_orders(ports: Ports, items: list[Any]) -> EventsAccepted:
             continue
         body = order.model_dump(mode="json", exclude_none=True)
         messages.append(OrderMsg(order=body, receivedAt=now.isoformat()))
+    if rejected and not messages:
+        raise all_rejected("order", rejected)
     if messages:
         ports.publisher.publish(messages)
     return EventsAccepted(accepted=len(messages), rejected=rejected)
 
 
-def accept_tracked(ports: Ports, outputs: list[Output]) -> int:
+def accept_tracked(ports: Ports, outputs: list[Output], rejected: list[dict[str, Any]] | None = None) -> int:
     """Queue what the tracking mapper produced (events, identify and alias commands), each dated no later
-    than its receive time plus the allowance (``clamp_future``)."""
+    than its receive time plus the allowance (``clamp_future``).
+
+    ``rejected`` are a ``/v1/batch``'s refused calls (``{"index", "errors"}``, paths inside the call): when
+    there are some and nothing to queue, InvalidInput names each one's errors under ``batch[<index>]``."""
+    if rejected and not outputs:
+        items = [
+            Rejected(
+                index=r["index"],
+                errors=[
+                    {"path": _item_path(f"batch[{r['index']}]", e.get("path", "$")), "message": e.get("message", "")}
+                    for e in r["errors"]
+                ],
+            )
+            for r in rejected
+        ]
+        raise all_rejected("call", items)
     now = ports.clock.now()
     allowance = future_allowance(ports)
     messages: list[QueueMessage] = []

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.contacts.folded import Folded
 from chalicelib.contacts.record import KIND_CONTACT, ContactRecord
-from chalicelib.storage.dynamo import Item, Table, item_size, serialize, translate, write_units
+from chalicelib.storage.dynamo import (
+    Item,
+    Table,
+    checked_start,
+    collect_page,
+    item_size,
+    serialize,
+    translate,
+    write_units,
+)
 
 _PROFILE_ATTRS = ("email", "phone", "firstName", "lastName", "languageCode", "timeZone", "address")
 
@@ -115,6 +125,40 @@ class DynamoContactStore:
         keys = [i["pk"] for i in self.table.query_all("#a = :v", {":v": value}, index=index, names={"#a": attr})]
         found = self.load_many(keys)
         return sorted(found.values(), key=lambda r: r.updated_at, reverse=True)
+
+    def page(
+        self,
+        limit: int,
+        start: dict[str, Any] | None = None,
+        *,
+        created: tuple[str | None, str | None] = (None, None),
+        updated: tuple[str | None, str | None] = (None, None),
+        fields: dict[str, Any] | None = None,
+    ) -> tuple[list[ContactRecord], dict[str, Any] | None]:
+        """A Scan with a FilterExpression: known contacts only, in the table's (hash) order."""
+        start = checked_start(start, ("pk",))
+        parts = ["#kind = :kind"]
+        values: dict[str, Any] = {":kind": KIND_CONTACT}
+        names = {"#kind": "kind"}
+        for attr, (low, high) in (("createdAt", created), ("updatedAt", updated)):
+            for op, bound, tag in ((">=", low, "lo"), ("<=", high, "hi")):
+                if bound is not None:
+                    names[f"#{attr}"] = attr
+                    parts.append(f"#{attr} {op} :{attr}{tag}")
+                    values[f":{attr}{tag}"] = bound
+        for n, (name, value) in enumerate((fields or {}).items()):
+            names["#fields"], names[f"#f{n}"] = "fields", name
+            values[f":f{n}"], values[":list"] = value, "L"
+            parts.append(
+                f"(#fields.#f{n} = :f{n} OR (attribute_type(#fields.#f{n}, :list) AND contains(#fields.#f{n}, :f{n})))"
+            )
+        condition = " AND ".join(parts)
+
+        def fetch(after: Item | None, read: int) -> tuple[list[Item], Item | None]:
+            return self.table.scan_page(read, after, condition, values, names)
+
+        items, last = collect_page(fetch, limit, start, lambda i: {"pk": i["pk"]})
+        return [_from_item(i) for i in items], last
 
 
 class DynamoContactMerges:

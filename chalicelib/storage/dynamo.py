@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.errors import Conflict, InvalidInput, OrbitError, Permanent, Retryable
+from chalicelib.errors import Conflict, ErrorDetail, InvalidInput, OrbitError, Permanent, Retryable
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -317,6 +317,33 @@ class Table:
                 return
             kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
 
+    def scan_page(
+        self,
+        limit: int,
+        start: Item | None = None,
+        condition: str | None = None,
+        values: dict[str, Any] | None = None,
+        names: dict[str, str] | None = None,
+    ) -> tuple[list[Item], Item | None]:
+        """One Scan call: of the next ``limit`` items, those matching the filter ``condition``, and the
+        LastEvaluatedKey (None: the table ends)."""
+        kwargs: dict[str, Any] = {"TableName": self.name, "Limit": limit}
+        if start:
+            kwargs["ExclusiveStartKey"] = serialize(start)
+        if condition:
+            kwargs["FilterExpression"] = condition
+        if values:
+            kwargs["ExpressionAttributeValues"] = serialize(values)
+        if names:
+            kwargs["ExpressionAttributeNames"] = names
+        try:
+            out = self.client.scan(**kwargs)
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc) from exc
+        self.meter.request("dynamodb.Scan")
+        last = deserialize(out["LastEvaluatedKey"]) if "LastEvaluatedKey" in out else None
+        return [deserialize(i) for i in out.get("Items", [])], last
+
     def batch_get(self, keys: list[Item]) -> list[Item]:
         found: list[Item] = []
         pending = [serialize(k) for k in keys]
@@ -368,3 +395,47 @@ class Table:
             if not request:
                 return
         raise Retryable(f"DynamoDB left writes to {self.name} unprocessed {BATCH_ATTEMPTS} times")
+
+
+PAGE_CALLS = 10  # Scan/Query calls one listing page may make before it answers with what it found
+PAGE_READ = 100  # items a listing page's call evaluates at least (DynamoDB filters after reading)
+Fetch = Callable[[Item | None, int], tuple[list[Item], Item | None]]
+
+
+def collect_page(
+    fetch: Fetch, limit: int, start: Item | None, key_of: Callable[[Item], Item]
+) -> tuple[list[Item], Item | None]:
+    """Up to ``limit`` items from ``fetch(start, read)`` calls (each: the matching items of the next ``read``
+    evaluated, and where it stopped), and where the next page starts: after the last item returned when a
+    call found more than the page holds, else where the last call stopped. At most ``PAGE_CALLS`` calls, so a
+    sparse filter answers a short (even empty) page with a next start rather than reading the whole table."""
+    found: list[Item] = []
+    for _ in range(PAGE_CALLS):
+        items, last = fetch(start, max(limit, PAGE_READ))
+        for index, item in enumerate(items):
+            found.append(item)
+            if len(found) == limit:
+                more = index < len(items) - 1 or last is not None
+                return found, key_of(item) if more else None
+        start = last
+        if start is None:
+            return found, None
+    return found, start
+
+
+def checked_start(start: Any, attrs: tuple[str, ...]) -> Item | None:
+    """A page's ``start`` if it is a key of this listing (exactly ``attrs``, non-empty strings); InvalidInput
+    otherwise, so a tampered cursor never reaches DynamoDB."""
+    if start is None:
+        return None
+    if (
+        not isinstance(start, dict)
+        or set(start) != set(attrs)
+        or not all(isinstance(v, str) and v for v in start.values())
+    ):
+        raise bad_cursor()
+    return dict(start)
+
+
+def bad_cursor() -> InvalidInput:
+    return InvalidInput("cursor is not valid", [ErrorDetail("cursor", "is not a cursor of this listing")])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from chalicelib.contacts.fields import FieldDeclaration
-from chalicelib.errors import Conflict
+from chalicelib.errors import Conflict, NotFound
 from chalicelib.storage.dynamo import Table
 
 CACHE_SECONDS = 30.0
@@ -23,6 +23,22 @@ class DynamoFieldStore:
         except Conflict as exc:
             raise Conflict(f"Field {decl.name!r} is already declared") from exc
         self._cache = None
+
+    def update_field(self, decl: FieldDeclaration) -> None:
+        try:
+            self.table.put({"pk": "field", "sk": decl.name, **decl.model_dump()}, "attribute_exists(sk)")
+        except Conflict as exc:
+            raise NotFound(f"Field {decl.name!r} is not declared") from exc
+        finally:
+            self._cache = None
+
+    def remove_field(self, name: str) -> None:
+        try:
+            self.table.delete({"pk": "field", "sk": name}, condition="attribute_exists(sk)")
+        except Conflict as exc:
+            raise NotFound(f"Field {name!r} is not declared") from exc
+        finally:
+            self._cache = None
 
     def fields(self) -> dict[str, FieldDeclaration]:
         if self._cache and time.monotonic() - self._cache[0] < self.cache_seconds:

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from chalicelib.storage.dynamo import Table, item_size, serialize
+from chalicelib.storage.dynamo import Item, Table, bad_cursor, checked_start, collect_page, item_size, serialize
+
+
+def _dated(order: Item, dates: tuple[datetime | None, datetime | None]) -> bool:
+    """The order's ``date`` (as sent, with its offset) within the inclusive bounds."""
+    low, high = dates
+    if low is None and high is None:
+        return True
+    try:
+        placed = datetime.fromisoformat(str(order.get("date")))
+    except ValueError:
+        return False
+    return (low is None or placed >= low) and (high is None or placed <= high)
 
 
 class DynamoOrderStore:
@@ -42,3 +55,40 @@ class DynamoOrderStore:
 
     def delete(self, order: dict[str, Any]) -> None:
         self.table.delete({"pk": order["externalOrderId"]}, item_size(serialize(order)))
+
+    def page(
+        self,
+        limit: int,
+        start: dict[str, Any] | None = None,
+        *,
+        contact_key: str | None = None,
+        status: str | None = None,
+        dates: tuple[datetime | None, datetime | None] = (None, None),
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """A contact's orders from the keys-only ``by_contact`` index (then read in batches), else a Scan; the
+        status is filtered by DynamoDB on a scan, the date (sent with any offset) here, as a time."""
+        if contact_key is None:
+            start = checked_start(start, ("pk",))
+            values = {":status": status} if status else None
+            names = {"#status": "status"} if status else None
+            condition = "#status = :status" if status else None
+
+            def scan(after: Item | None, read: int) -> tuple[list[Item], Item | None]:
+                items, last = self.table.scan_page(read, after, condition, values, names)
+                return [i for i in items if _dated(i, dates)], last
+
+            return collect_page(scan, limit, start, lambda i: {"pk": i["pk"]})
+        start = checked_start(start, ("pk", "contact"))
+        if start is not None and start["contact"] != contact_key:
+            raise bad_cursor()
+
+        def query(after: Item | None, read: int) -> tuple[list[Item], Item | None]:
+            keys, last = self.table.query(
+                "contact = :c", {":c": contact_key}, index="by_contact", limit=read, start=after
+            )
+            found = {str(o["pk"]): o for o in (self.table.batch_get([{"pk": k["pk"]} for k in keys]) if keys else [])}
+            ordered = [found[str(k["pk"])] for k in keys if str(k["pk"]) in found]
+            kept = [o for o in ordered if o.get("contact") == contact_key and (not status or o.get("status") == status)]
+            return [o for o in kept if _dated(o, dates)], last
+
+        return collect_page(query, limit, start, lambda o: {"pk": o["pk"], "contact": contact_key})

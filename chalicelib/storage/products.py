@@ -25,7 +25,7 @@ from typing import Any
 from chalicelib.catalog.history import ProductChange
 from chalicelib.catalog.models import Product, StoredProduct
 from chalicelib.clock import iso
-from chalicelib.storage.dynamo import Item, Table, item_size, serialize
+from chalicelib.storage.dynamo import Item, Table, bad_cursor, checked_start, collect_page, item_size, serialize
 
 CURRENT = "current"
 HISTORY = "h#"
@@ -106,6 +106,41 @@ class DynamoProductStore:
         changes = [(ProductChange.model_validate(i["change"]), v) for (v, _), i in newest.items()]
         changes.sort(key=lambda pair: (pair[0].at, pair[1]))
         return [change for change, _ in changes]
+
+    def page(
+        self,
+        limit: int,
+        start: dict[str, Any] | None = None,
+        *,
+        category: str | None = None,
+        in_stock: bool | None = None,
+    ) -> tuple[list[StoredProduct], dict[str, Any] | None]:
+        """A Scan with a FilterExpression on the current items (history items are read and dropped)."""
+        start = checked_start(start, ("pk", "sk"))
+        if start is not None and start["sk"] != CURRENT:
+            raise bad_cursor()
+        parts = ["sk = :current"]
+        values: dict[str, Any] = {":current": CURRENT}
+        names: dict[str, str] = {}
+        if category is not None:
+            parts.append("contains(#product.categoryPath, :category)")
+            names["#product"], values[":category"] = "product", category
+        if in_stock is not None:
+            # a product stored without ``inStock`` is in stock (the model's default)
+            names["#product"] = "product"
+            values[":inStock"] = in_stock
+            parts.append(
+                "#product.inStock = :inStock"
+                if not in_stock
+                else "(#product.inStock = :inStock OR attribute_not_exists(#product.inStock))"
+            )
+        condition = " AND ".join(parts)
+
+        def fetch(after: Item | None, read: int) -> tuple[list[Item], Item | None]:
+            return self.table.scan_page(read, after, condition, values, names or None)
+
+        items, last = collect_page(fetch, limit, start, lambda i: {"pk": i["pk"], "sk": i["sk"]})
+        return [_stored(i) for i in items], last
 
     # --- writes --------------------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 Routes (no auth, read-only, files read once from disk and cached in memory):
 
+* ``GET /``               a small landing page linking the API reference, the demo shop and the health check.
 * ``GET /sdk/orbit.js``   the tracking SDK, cacheable, CORS-open.
 * ``GET /demo``           301 to ``/demo/`` (so the pages' relative links resolve under ``/demo/``);
                           the same route serves ``index.html`` when the request path is ``/demo/``.
@@ -12,6 +13,7 @@ HTML pages get ``<script>window.ORBIT_SITE_KEY="...";</script>`` injected before
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from functools import cache
@@ -126,3 +128,41 @@ def demo_index(call: Call) -> Response:
 )
 def demo_page(call: Call) -> Response:
     return _demo_file(call.params["page"])
+
+
+_LANDING = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Orbit</title>
+<style>
+body {{ font: 16px/1.5 system-ui, sans-serif; max-width: 40rem; margin: 4rem auto; padding: 0 1rem; color: #222; }}
+a {{ color: #0b5fff; }}
+li {{ margin: .4rem 0; }}
+code {{ background: #f3f3f3; padding: 0 .25rem; }}
+</style>
+</head>
+<body>
+<h1>Orbit</h1>
+<p>A self-hostable Customer Data Platform. This is its HTTP API.</p>
+<ul>
+<li><a href="{base}docs">API reference</a> (<a href="{base}openapi.json">OpenAPI 3.1</a>)</li>
+<li><a href="{base}demo/">Demo shop</a>, instrumented with <code>orbit.js</code></li>
+<li><a href="{base}health">Health</a>: the API, the queues and, locally, the embedded AWS and the pollers</li>
+</ul>
+</body>
+</html>
+"""
+
+
+@api_route(bp, "/", "GET", auth="none", tag="Web", raw_response="text/html", summary="Landing page with links")
+def landing(call: Call) -> Response:
+    # Links relative to the path the request came in on, so a stage prefix (/api/) is kept.
+    raw_path = str((call.request.context or {}).get("path") or "/")
+    base = raw_path if raw_path.endswith("/") else raw_path + "/"
+    return Response(
+        body=_LANDING.format(base=html.escape(base, quote=True)),
+        status_code=200,
+        headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-cache"},
+    )

@@ -20,6 +20,7 @@ from tests.fakes.merges import FakeContactMerges
 from tests.fakes.meta import FakeFieldStore, FakeImportJobStore, FakeKeyStore
 from tests.fakes.orders import FakeOrderStore
 from tests.fakes.publisher import FakePublisher
+from tests.fakes.queue_status import FakeQueueStatus
 from tests.fakes.suppressions import FakeSuppressions
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -58,7 +59,8 @@ def fake_ports(clock: Clock | None = None, settings: Settings | None = None) -> 
         catalog=FakeCatalog(),
         publisher=publisher,
         downloader=FakeDownloader(),
-        dead_letters=FakeDeadLetters(publisher),
+        dead_letters=(dead_letters := FakeDeadLetters(publisher)),
         suppressions=FakeSuppressions(),
         merges=FakeContactMerges(contacts),
+        queue_status=FakeQueueStatus(publisher, dead_letters),
     )

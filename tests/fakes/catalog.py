@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from chalicelib.catalog.history import ProductChange
 from chalicelib.catalog.models import Product, StoredProduct
@@ -73,6 +74,33 @@ class FakeCatalog:
                 newest[key] = row
         kept = sorted(newest.values(), key=lambda r: (r.change.at, r.version))
         return [r.change for r in kept]
+
+    def page(
+        self,
+        limit: int,
+        start: dict[str, Any] | None = None,
+        *,
+        category: str | None = None,
+        in_stock: bool | None = None,
+    ) -> tuple[list[StoredProduct], dict[str, Any] | None]:
+        """Products in id order, after ``start``'s id."""
+        from tests.fakes.contacts import page_start
+
+        after = page_start(start, ("pk", "sk"))
+        if after is not None and after["sk"] != "current":
+            page_start({}, ("pk", "sk"))
+        with self._lock:
+            ordered = sorted(self.products.items())
+        matching = [
+            p
+            for i, p in ordered
+            if (after is None or i > after["pk"])
+            and (category is None or category in p.product.categoryPath)
+            and (in_stock is None or p.product.inStock == in_stock)
+        ]
+        shown = matching[:limit]
+        more = len(matching) > limit
+        return shown, {"pk": shown[-1].product.productId, "sk": "current"} if more else None
 
     def save(
         self, product: Product, old: StoredProduct | None, changes: list[ProductChange], now: datetime

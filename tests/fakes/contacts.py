@@ -6,11 +6,12 @@ import json
 import threading
 import zlib
 from collections.abc import Iterator
+from typing import Any
 
 from chalicelib.contacts.folded import Folded
 from chalicelib.contacts.models import STANDARD_FIELDS
 from chalicelib.contacts.record import KIND_CONTACT, ContactRecord
-from chalicelib.errors import Conflict, Permanent
+from chalicelib.errors import Conflict, ErrorDetail, InvalidInput, Permanent
 from chalicelib.ports import ContactStore
 from tests.fakes.items import stored_value
 
@@ -92,6 +93,60 @@ class FakeContactStore:
                 if r.kind == KIND_CONTACT and r.profile.get(attr) == value
             ]
         return sorted(found, key=lambda r: r.updated_at, reverse=True)
+
+    def page(
+        self,
+        limit: int,
+        start: dict[str, Any] | None = None,
+        *,
+        created: tuple[str | None, str | None] = (None, None),
+        updated: tuple[str | None, str | None] = (None, None),
+        fields: dict[str, Any] | None = None,
+    ) -> tuple[list[ContactRecord], dict[str, Any] | None]:
+        """Known contacts in key order, after ``start``'s key."""
+        after = page_start(start, ("pk",))
+        with self._lock:
+            ordered = sorted(self.records.items())
+        matching = [
+            stored_record(r)
+            for k, r in ordered
+            if (after is None or k > after["pk"])
+            and r.kind == KIND_CONTACT
+            and within(r.created_at, created)
+            and within(r.updated_at, updated)
+            and all(field_matches(r.fields.get(name), value) for name, value in (fields or {}).items())
+        ]
+        shown = matching[:limit]
+        more = len(matching) > limit
+        return shown, {"pk": shown[-1].key} if more else None
+
+
+def page_start(start: Any, attrs: tuple[str, ...]) -> dict[str, Any] | None:
+    """As the adapters: a start key of exactly ``attrs`` (non-empty strings), else InvalidInput naming cursor."""
+    if start is None:
+        return None
+    if (
+        not isinstance(start, dict)
+        or set(start) != set(attrs)
+        or not all(isinstance(v, str) and v for v in start.values())
+    ):
+        raise InvalidInput("cursor is not valid", [ErrorDetail("cursor", "is not a cursor of this listing")])
+    return start
+
+
+def within(value: str, bounds: tuple[str | None, str | None]) -> bool:
+    low, high = bounds
+    return (low is None or value >= low) and (high is None or value <= high)
+
+
+def field_matches(stored: Any, wanted: Any) -> bool:
+    """DynamoDB's equality (a number equals a number of the same value, never a boolean), or a list holding it."""
+    if isinstance(stored, list):
+        return wanted in stored
+    if isinstance(stored, bool) or isinstance(wanted, bool):
+        return isinstance(stored, bool) and isinstance(wanted, bool) and stored == wanted
+    numbers = isinstance(stored, int | float), isinstance(wanted, int | float)
+    return stored is not None and numbers[0] == numbers[1] and stored == wanted
 
 
 _: ContactStore = FakeContactStore()

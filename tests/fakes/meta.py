@@ -7,7 +7,7 @@ from typing import Any
 
 from chalicelib.auth.keys import ApiKey
 from chalicelib.contacts.fields import FieldDeclaration
-from chalicelib.errors import Conflict
+from chalicelib.errors import Conflict, NotFound
 from chalicelib.ports import FieldStore, ImportJobStore, KeyStore
 from tests.fakes.items import stored_item
 
@@ -33,7 +33,7 @@ class FakeKeyStore:
 
 
 class FakeFieldStore:
-    """``declared[name]``: each field declared once."""
+    """``declared[name]``: each field declared once, then changed or removed."""
 
     def __init__(self) -> None:
         self.declared: dict[str, FieldDeclaration] = {}
@@ -44,6 +44,17 @@ class FakeFieldStore:
             if decl.name in self.declared:
                 raise Conflict(f"Field {decl.name!r} is already declared")
             self.declared[decl.name] = FieldDeclaration.model_validate(stored_item(decl.model_dump()))
+
+    def update_field(self, decl: FieldDeclaration) -> None:
+        with self._lock:
+            if decl.name not in self.declared:
+                raise NotFound(f"Field {decl.name!r} is not declared")
+            self.declared[decl.name] = FieldDeclaration.model_validate(stored_item(decl.model_dump()))
+
+    def remove_field(self, name: str) -> None:
+        with self._lock:
+            if self.declared.pop(name, None) is None:
+                raise NotFound(f"Field {name!r} is not declared")
 
     def fields(self) -> dict[str, FieldDeclaration]:
         return {name: self.declared[name].model_copy(deep=True) for name in sorted(self.declared)}

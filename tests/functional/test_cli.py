@@ -171,3 +171,57 @@ def test_stage_outputs_names_the_stage_resources(stores: Stores, capsys) -> None
     out = capsys.readouterr().out
     assert "ORBIT_CONTACTS_TABLE=orbit-prod-contacts" in out
     assert "ORBIT_EVENTS_QUEUE=orbit-prod-events" in out
+
+
+def test_import_header_reports_every_problem_at_once(stores: Stores, capsys, tmp_path: Path) -> None:
+    csv_file = tmp_path / "contacts.csv"
+    csv_file.write_text("externalId,address.planet,email,EMAIL,tier\nu-1,Mars,a@example.com,b@example.com,gold\n")
+    assert main(["contacts", "import", "--stage", "test", str(csv_file)]) == 2
+    err = capsys.readouterr().err
+    assert "column 2: the address has only" in err
+    assert "column 4: 'EMAIL' repeats email" in err
+    assert "fields.tier: is not a declared field" in err
+
+
+def test_import_detects_a_semicolon_delimiter_from_the_header(stores: Stores, capsys, tmp_path: Path) -> None:
+    csv_file = tmp_path / "contacts.csv"
+    csv_file.write_text("externalId;email;firstName\nu-1;ann@example.com;Ann\n")
+    assert main(["contacts", "import", "--stage", "test", str(csv_file)]) == 0
+    Api(client=None, stores=stores).drain()
+    assert card(stores, get(stores, "u-1")).email == "ann@example.com"
+
+
+def test_import_detects_a_tab_delimiter_from_the_header(stores: Stores, capsys, tmp_path: Path) -> None:
+    csv_file = tmp_path / "contacts.tsv"
+    csv_file.write_text("externalId\tfirstName\nu-1\tAnn, Jr\n")
+    assert main(["contacts", "import", "--stage", "test", str(csv_file)]) == 0
+    Api(client=None, stores=stores).drain()
+    assert card(stores, get(stores, "u-1")).firstName == "Ann, Jr"
+
+
+def test_import_delimiter_option_overrides_the_detection(stores: Stores, capsys, tmp_path: Path) -> None:
+    csv_file = tmp_path / "contacts.csv"
+    csv_file.write_text("externalId|firstName\nu-1|Ann;Bob;Cy\n")
+    assert main(["contacts", "import", "--stage", "test", str(csv_file), "--delimiter", "|"]) == 0
+    Api(client=None, stores=stores).drain()
+    assert card(stores, get(stores, "u-1")).firstName == "Ann;Bob;Cy"
+
+
+def test_import_wait_timeout_prints_the_ids_and_the_status_command(stores: Stores, capsys, tmp_path: Path) -> None:
+    csv_file = tmp_path / "contacts.csv"
+    csv_file.write_text(GOOD_AND_BAD)
+    code = main(["contacts", "import", "--stage", "test", str(csv_file), "--wait", "--timeout", "0"])
+    out = capsys.readouterr().out
+    (import_id,) = _import_ids(out)
+    assert code == 3
+    assert f"python -m chalicelib.cli contacts import-status --stage test --wait {import_id}" in out.split("Still")[1]
+
+
+def test_import_status_wait_timeout_prints_the_status_command(stores: Stores, capsys, tmp_path: Path) -> None:
+    csv_file = tmp_path / "contacts.csv"
+    csv_file.write_text(GOOD_AND_BAD)
+    main(["contacts", "import", "--stage", "test", str(csv_file)])
+    (import_id,) = _import_ids(capsys.readouterr().out)
+    code = main(["contacts", "import-status", "--stage", "test", import_id, "--wait", "--timeout", "0"])
+    assert code == 3
+    assert f"contacts import-status --stage test --wait {import_id}" in capsys.readouterr().out

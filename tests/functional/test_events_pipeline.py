@@ -33,8 +33,9 @@ def test_more_than_500_events_is_a_400(api):
 
 
 def test_an_event_over_20kb_is_rejected(api):
-    _, body = send(api, {"type": "A", "externalId": "u", "properties": {"blob": "x" * 21000}})
-    assert body["rejected"][0]["errors"][0]["message"] == "is larger than 20 KB"
+    status, body = send(api, {"type": "A", "externalId": "u", "properties": {"blob": "x" * 21000}})
+    assert status == 400  # nothing was accepted
+    assert body["error"]["details"] == [{"path": "events[0]", "message": "is larger than 20 KB"}]
 
 
 def test_far_future_events_are_rejected_and_past_events_accepted(api):

@@ -165,9 +165,9 @@ def test_v1_events_accepts_a_time_within_the_allowance_as_sent(api):
 
 def test_v1_events_rejects_a_time_beyond_the_allowance(api):
     ahead = NOW + timedelta(minutes=6)
-    _, body = send(api, {"type": "Login", "externalId": "u-1", "timestamp": ahead.isoformat()})
-    assert body["accepted"] == 0
-    assert body["rejected"][0]["errors"] == [
+    status, body = send(api, {"type": "Login", "externalId": "u-1", "timestamp": ahead.isoformat()})
+    assert status == 400
+    assert body["error"]["details"] == [
         {
             "path": "events[0].timestamp",
             "message": "is more than 300 seconds ahead of the time it was received (2026-11-27T12:00:00.000Z)",
@@ -184,8 +184,8 @@ def test_v1_orders_rejects_a_date_beyond_the_allowance(api):
         "totalCost": 10,
         "currency": "USD",
     }
-    _, body = api.json("POST", "/v1/orders", {"orders": [order]})
-    assert body["accepted"] == 0 and body["rejected"][0]["errors"][0]["path"] == "orders[0].date"
+    status, body = api.json("POST", "/v1/orders", {"orders": [order]})
+    assert status == 400 and body["error"]["details"][0]["path"] == "orders[0].date"
 
 
 def test_a_tracking_call_beyond_the_allowance_is_dated_its_receive_time_and_keeps_the_claimed_time(api):

@@ -8,6 +8,7 @@ without AWS, so hypothesis can try many sequences.
 
 from __future__ import annotations
 
+import contextlib
 import random
 from datetime import timedelta, timezone
 from typing import Any
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 from chalicelib.clock import iso
 from chalicelib.contacts import keys
 from chalicelib.contacts.models import ContactIn
+from chalicelib.errors import InvalidInput
 from chalicelib.identity.commands import IdentifyCommand
 from chalicelib.services.consumer import Consumer
 from chalicelib.services.contacts import card, delete, upsert
@@ -87,7 +89,8 @@ def test_event_counts_and_seen_times_match_the_reference(
     for n, request in enumerate(requests):
         if n == min(sign_in_at, len(requests) - 1):
             sign_in(ports)  # somewhere in the stream: before, between or after the visitor's events
-        accept_events(ports, request)
+        with contextlib.suppress(InvalidInput):  # a request whose every event is too far ahead: a 400
+            accept_events(ports, request)
     deliver(ports, rng, redeliver)
 
     rec = ports.contacts.load(keys.known("u-1"))
@@ -111,14 +114,16 @@ def test_an_erased_contact_never_comes_back_from_resent_data_and_a_put_starts_it
     rng = random.Random(seed)
     ports = fake_ports()
     known = [e for e in events if "externalId" in e]
-    accept_events(ports, known)
+    with contextlib.suppress(InvalidInput):
+        accept_events(ports, known)
     deliver(ports, rng, redeliver=False)
     if ports.contacts.load(keys.known("u-1")) is None:
         return  # nothing of u-1 was accepted
     delete(ports, "u-1", erase=True)
     # WHEN a source resends any of it, in any order, again and again
     resent = rng.sample(known, k=len(known)) + rng.sample(known, k=len(known) // 2)
-    accept_events(ports, resent)
+    with contextlib.suppress(InvalidInput):
+        accept_events(ports, resent)
     deliver(ports, rng, redeliver=True)
     # THEN the person stays erased: no contact, no activity
     assert ports.contacts.load(keys.known("u-1")) is None
@@ -154,7 +159,7 @@ def test_order_aggregates_match_the_reference(messages: list[Order], seed: int, 
     arrival = list(messages)
     rng.shuffle(arrival)
     for message in arrival:  # one message at a time, in arrival order, as clients send status updates
-        accept_orders(ports, [message.body(NOW)])
+        accept_orders(ports, [message.body(NOW)])  # always valid: never a 400
         deliver(ports, rng, redeliver)
 
     rec = ports.contacts.load(keys.known("u-1"))

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.catalog.feeds import FeedResult, detect_format, parse_feed
-from chalicelib.catalog.models import Product, parse_price
+from chalicelib.catalog.feeds import FeedResult, detect_delimiter, detect_format, parse_feed
+from chalicelib.catalog.models import FEED_PRICE_RULE, Product, parse_price
 from chalicelib.errors import InvalidInput
 
 FEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
@@ -207,3 +207,23 @@ def test_detect_format(content_type: str | None, name: str | None, head: bytes, 
 def test_detect_format_gives_up_on_unknown_content() -> None:
     with pytest.raises(InvalidInput, match="Cannot tell the feed format"):
         detect_format(None, None, b"hello")
+
+
+@pytest.mark.parametrize("text", ["-1", "10 dollars"])
+def test_parse_price_names_the_one_price_rule(text: str) -> None:
+    with pytest.raises(ValueError, match=r"^must be an amount of 0 or more like 19\.99, optionally"):
+        parse_price(text)
+    assert FEED_PRICE_RULE.startswith("must be an amount of 0 or more like 19.99")
+
+
+def test_a_feed_row_with_a_negative_price_gets_the_price_rule() -> None:
+    result = parse_feed("id,title,price\nA-1,Shoe,-5\n", "csv")
+    assert result.errors[0].errors == [{"path": "price", "message": FEED_PRICE_RULE}]
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [("id,title", ","), ("id;title;price", ";"), ("id\ttitle", "\t"), ("id|title", "|"), ("externalId", ",")],
+)
+def test_detect_delimiter_picks_the_separator_the_header_uses_most(header: str, expected: str) -> None:
+    assert detect_delimiter(header) == expected

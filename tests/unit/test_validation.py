@@ -92,3 +92,30 @@ def test_stored_and_queued_times_are_normalised_but_not_bounded():
     at = TypeAdapter(UtcDatetime).validate_python("1999-12-31T23:00:00-05:00")
     assert at.tzinfo is UTC and at == datetime(2000, 1, 1, 4, tzinfo=UTC)
     assert TypeAdapter(UtcDatetime).validate_python("0999-01-01T00:00:00Z").year == 999
+
+
+@pytest.mark.parametrize(("raw", "code"), [("usd", "USD"), (" Eur ", "EUR"), ("JPY", "JPY")])
+def test_currency_codes_are_accepted_in_any_case_and_upper_cased(raw, code):
+    from chalicelib.orders.money import currency_code
+
+    assert currency_code(raw) == code
+
+
+@pytest.mark.parametrize("raw", ["US", "USDX", "U$D", "ÜSD", ""])
+def test_a_currency_that_is_not_three_letters_is_refused(raw):
+    from chalicelib.orders.money import CURRENCY_RULE, currency_code
+
+    with pytest.raises(ValueError, match=CURRENCY_RULE.replace("(", r"\(").replace(")", r"\)")):
+        currency_code(raw)
+
+
+@pytest.mark.parametrize(
+    ("value", "currency", "text"),
+    [("79.5", "USD", "79.50"), ("1200", "JPY", "1200"), ("1.25", "KWD", "1.250"), ("19.999", "USD", "19.999")],
+)
+def test_prices_are_shown_in_minor_units_without_rounding(value, currency, text):
+    from decimal import Decimal
+
+    from chalicelib.orders.money import shown
+
+    assert shown(Decimal(value), currency) == text
