@@ -21,7 +21,6 @@ import importlib
 import json
 import logging
 import os
-import signal
 import socket
 import sys
 import threading
@@ -30,6 +29,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chalice.app import SQSEventConfig
+
+from chalicelib.local.http_server import _decode_path_parameters, _handler_class
 
 if TYPE_CHECKING:
     from chalicelib.local.aws_server import EmbeddedAws
@@ -45,7 +46,6 @@ DEFAULT_DATA_DIR = ROOT / ".orbit"
 # servers, this API) and 9324 (ElasticMQ).
 DEFAULT_AWS_PORT = 4600
 DISCOVERY_FILE = "runtime.json"  # chalicelib/cli/local.py reads it
-http_log = logging.getLogger("orbit.local.http")
 POLLER_STOP_SECONDS = 30.0  # how long stop() lets a poller finish the batch in hand
 
 
@@ -365,98 +365,6 @@ class LocalRuntime:
             self._data_lock = None
 
 
-def _handler_class() -> Any:
-    """Chalice's local request handler, answering every error in Orbit's error shape.
-
-    * An unknown route is a 404 ``not_found``. (API Gateway's own answer is a 403 "Missing
-      Authentication Token"; the packaged template maps it to the same 404 with a gateway response.)
-    * Any HTTP method goes to the app, which answers 405 ``method_not_allowed`` with ``Allow`` for
-      one the path does not serve. http.server dispatches a request to ``do_<METHOD>`` and answers
-      501 with an HTML page when there is none; Chalice's handler defines only the seven methods API
-      Gateway routes, so TRACE, CONNECT or an invented verb would get that page.
-    * http.server's own refusals (a header line over 64 KB, a malformed request line) use the shape too.
-    """
-    import json
-    from http import HTTPStatus
-
-    from chalice.local import ChaliceRequestHandler, LocalGatewayException
-
-    class Handler(ChaliceRequestHandler):
-        started = 0.0
-
-        def parse_request(self) -> bool:
-            self.started = time.monotonic()
-            return bool(super().parse_request())
-
-        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-            """One line per request: method, path (without its query: it may carry a key), status, ms."""
-            elapsed = (time.monotonic() - self.started) * 1000 if self.started else 0.0
-            http_log.info(
-                "request",
-                extra={
-                    "method": getattr(self, "command", None) or "-",
-                    "path": (getattr(self, "path", None) or "-").split("?", 1)[0],
-                    "status": int(code) if isinstance(code, int) else code,
-                    "ms": round(elapsed),
-                },
-            )
-
-        def __getattr__(self, name: str) -> Any:
-            if name.startswith("do_"):  # a method Chalice's handler has no do_<METHOD> for
-                return self._generic_handle
-            raise AttributeError(name)
-
-        def _send_error_response(self, error: LocalGatewayException) -> None:
-            raw = error.body or b""
-            if error.CODE == 403 and (b"Missing Authentication Token" in raw or b"Credential" in raw):
-                body = {"error": {"code": "not_found", "message": f"No route for {self.path}", "details": []}}
-                self._send_http_response(404, {"Content-Type": "application/json"}, json.dumps(body))
-                return
-            super()._send_error_response(error)
-
-        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-            """http.server's own error replies, in the error shape instead of an HTML page."""
-            self.log_error("code %d, message %s", code, message)
-            phrase = HTTPStatus(code).phrase
-            error_code = "invalid_input" if code == 400 else HTTPStatus(code).name.lower()
-            shaped = {"error": {"code": error_code, "message": message or phrase, "details": []}}
-            body = json.dumps(shaped).encode()
-            self.send_response(code, phrase)
-            self.send_header("Connection", "close")
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
-            self.close_connection = True  # the request was not read to its end
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            log.debug(format, *args)
-
-    return Handler
-
-
-def _decode_path_parameters() -> None:
-    """API Gateway URL-decodes path parameters; chalice's local gateway passes them raw. Match it."""
-    from urllib.parse import unquote
-
-    from chalice import local as chalice_local
-
-    base = chalice_local.RouteMatcher
-    if getattr(base, "decodes", False):
-        return
-
-    class DecodingRouteMatcher(base):  # type: ignore[misc, valid-type]
-        decodes = True
-
-        def match_route(self, url: str) -> Any:
-            found = super().match_route(url)
-            captured = {name: unquote(value) for name, value in found.captured.items()}
-            return chalice_local.MatchResult(found.route, captured, found.query_params)
-
-    chalice_local.RouteMatcher = DecodingRouteMatcher  # type: ignore[misc]
-
-
 def _shown(path: Path, folder: bool = True) -> str:
     """A path as the banner shows it: relative to the working directory when under it."""
     try:
@@ -466,135 +374,7 @@ def _shown(path: Path, folder: bool = True) -> str:
     return f"{shown}/" if folder else shown
 
 
-def _flag(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name, "").strip().lower()
-    return default if not value else value not in ("0", "false", "no", "off")
-
-
-def port_in_use(port: int) -> bool:
-    """Whether something listens on (or holds) 127.0.0.1:``port``."""
-    with socket.socket() as probe:
-        probe.settimeout(0.5)
-        if probe.connect_ex(("127.0.0.1", port)) == 0:
-            return True
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a TIME_WAIT left by the last run is fine
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return True
-    return False
-
-
-def _port_setting(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    try:
-        port = int(raw) if raw else default
-    except ValueError:
-        port = -1
-    if not 0 < port < 65536:
-        _refuse(f"{name}={raw!r} is not a port number (1-65535)")
-    return port
-
-
-def _refuse(message: str) -> None:
-    print(f"Cannot start: {message}", file=sys.stderr, flush=True)
-    sys.exit(2)
-
-
-def _check_ports(port: int, aws_port: int | None) -> None:
-    """Refuse at once, in one line, when a port is taken (before seconds of set-up, not after)."""
-    taken = {port, aws_port}
-    if port_in_use(port):
-        _refuse(
-            f"port {port} is in use (another Orbit runtime?); "
-            f"set PORT to a free one, e.g. PORT={_free_after(port, taken)} make run"
-        )
-    if aws_port is not None and port_in_use(aws_port):
-        _refuse(
-            f"port {aws_port} for the embedded AWS is in use (another Orbit runtime?); "
-            f"set ORBIT_AWS_PORT to a free one, e.g. ORBIT_AWS_PORT={_free_after(aws_port, taken)} make run"
-        )
-
-
-def _free_after(port: int, avoid: set[int | None]) -> int:
-    """A free port just above ``port`` (none of ``avoid``) to suggest."""
-    for candidate in range(port + 1, min(port + 50, 65536)):
-        if candidate not in avoid and not port_in_use(candidate):
-            return candidate
-    return free_port()
-
-
-def _aws_lines(runtime: LocalRuntime) -> list[str]:
-    endpoint = runtime.aws_endpoint
-    region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
-    return [
-        "  point tools at it (paste in another shell):",
-        f"    export AWS_ENDPOINT_URL={endpoint} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local "
-        f"AWS_DEFAULT_REGION={region}",
-        "    aws sqs list-queues      # or: .venv/bin/python -m chalicelib.cli --local queues status",
-    ]
-
-
-def main() -> None:
-    from chalicelib import logs
-
-    if os.environ.get(logs.FORMAT_VARIABLE, "").strip().lower() != "json":
-        os.environ[logs.FORMAT_VARIABLE] = "text"  # for a person at a terminal, unless ORBIT_LOG_FORMAT=json
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    logging.getLogger("botocore").setLevel(logging.WARNING)  # "Found credentials in environment variables"
-    logs.configure()
-    from chalicelib.local.origins import VARIABLE, describe, local_site_origins, site_origins
-    from chalicelib.local.persistence import SnapshotError
-
-    try:
-        extra_origins = site_origins(os.environ.get(VARIABLE))
-    except ValueError as exc:
-        sys.exit(f"Cannot start: {exc}")
-    port = _port_setting("PORT", 8000)
-    embedded = not os.environ.get("AWS_ENDPOINT_URL")
-    aws_port = _port_setting("ORBIT_AWS_PORT", DEFAULT_AWS_PORT)
-    _check_ports(port, aws_port if embedded else None)
-    runtime = LocalRuntime(
-        port=port,
-        api_key=os.environ.get("ORBIT_API_KEY") or DEFAULT_API_KEY,
-        site_key=os.environ.get("ORBIT_SITE_KEY") or DEFAULT_SITE_KEY,
-        time_scale=float(os.environ.get("ORBIT_TIME_SCALE", "1") or 1),
-        data_dir=os.environ.get("ORBIT_DATA_DIR") or DEFAULT_DATA_DIR,
-        fresh=_flag("ORBIT_FRESH"),
-        poll_queues=_flag("ORBIT_POLLERS", default=True),
-        extra_origins=extra_origins,
-        aws_port=aws_port,
-    )
-    stop = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        runtime.start()
-    except SnapshotError as exc:
-        runtime.stop()
-        sys.exit(f"Cannot start: {exc}")
-    except BaseException:
-        runtime.stop()
-        raise
-    moto = f" (moto, pid {runtime.moto.pid})" if runtime.moto else ""
-    print(f"Orbit local runtime on {runtime.url} (embedded AWS at {runtime.aws_endpoint}{moto})")
-    print(f"  data           : {runtime.data_note}")
-    if not runtime.poll_queues:
-        print("  queues         : not polled (ORBIT_POLLERS=0); messages stay queued")
-    print(f"  secret API key : {runtime.api_key}")
-    print(f"  site key       : {runtime.site_key}")
-    print(f"  site origins   : {describe(local_site_origins(runtime.port, runtime.extra_origins))}")
-    print(f"  API docs       : {runtime.url}/docs     demo shop: {runtime.url}/demo/     health: {runtime.url}/health")
-    for line in _aws_lines(runtime):
-        print(line)
-    print(f"Orbit is ready on {runtime.url}", flush=True)
-    stop.wait()
-    print("Shutting down...", flush=True)
-    runtime.stop()
-    print("Stopped.", flush=True)
-
-
 if __name__ == "__main__":
+    from chalicelib.local.startup import main
+
     main()
