@@ -16,7 +16,7 @@ from chalicelib.deps import ports
 from chalicelib.errors import ErrorDetail, InvalidInput
 from chalicelib.events.models import Event
 from chalicelib.services import contacts as service
-from chalicelib.services import imports, listing
+from chalicelib.services import imports, lifecycle, listing
 from chalicelib.validation import parse
 
 bp = Blueprint(__name__)
@@ -130,7 +130,7 @@ def delete_contact(call: Call) -> Deleted:
     erase = (call.query("erase") or "false").lower()
     if erase not in ("true", "false"):
         raise InvalidInput("erase must be true or false", [ErrorDetail("erase", f"got {erase!r}")])
-    return Deleted.model_validate(service.delete(ports(), call.params["externalId"], erase == "true"))
+    return Deleted.model_validate(lifecycle.delete(ports(), call.params["externalId"], erase == "true"))
 
 
 class ContactPage(BaseModel):
@@ -245,7 +245,7 @@ def merge_contacts(call: Call) -> MergeAccepted:
     body = parse(MergeRequest, call.body)
     name, prefix = (call.key.name, call.key.prefix) if call.key else ("unknown", None)
     return MergeAccepted.model_validate(
-        service.request_merge(ports(), call.params["externalId"], body.from_, name, prefix)
+        lifecycle.request_merge(ports(), call.params["externalId"], body.from_, name, prefix)
     )
 
 

@@ -22,8 +22,9 @@ from chalicelib.contacts.models import ContactIn
 from chalicelib.errors import InvalidInput
 from chalicelib.identity.commands import IdentifyCommand
 from chalicelib.services.consumer import Consumer
-from chalicelib.services.contacts import card, delete, upsert
+from chalicelib.services.contacts import card, upsert
 from chalicelib.services.ingest import accept_events, accept_orders, accept_tracked
+from chalicelib.services.lifecycle import delete
 from tests.fakes import NOW, fake_ports
 from tests.properties.reference import Order, expected_events, expected_orders
 
