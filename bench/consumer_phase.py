@@ -29,7 +29,8 @@ from chalicelib.messages import EventMsg, dump
 from chalicelib.services.consumer import Consumer
 from chalicelib.settings import settings_from_env
 from chalicelib.storage.contacts import DynamoContactStore
-from chalicelib.storage.dynamo import METER, Meter, Table, item_size, serialize, write_units
+from chalicelib.storage.dynamo import Table
+from chalicelib.storage.items import METER, Meter, item_size, serialize, write_units
 
 
 @dataclass

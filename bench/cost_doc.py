@@ -117,7 +117,7 @@ def cost_doc(http: HttpResult, scenarios: list[Scenario], redelivery: Redelivery
             "## Write units: DynamoDB's rules, not moto's",
             "",
             "moto's `ConsumedCapacity` is not faithful (1 unit for a 3 KB put, 0.5 for an update, nothing for "
-            "transactions), so `chalicelib.storage.dynamo.METER` counts units from item sizes by DynamoDB's "
+            "transactions), so `chalicelib.storage.items.METER` counts units from item sizes by DynamoDB's "
             "rules, and every write goes through `Table`:",
             "",
             "- a write costs 1 WCU per started KB of the item (attribute names + values);",

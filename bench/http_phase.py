@@ -20,7 +20,7 @@ from chalicelib import aws
 from chalicelib.deps import ports
 from chalicelib.events.models import Event, Identity
 from chalicelib.messages import EventMsg, dump, pack
-from chalicelib.storage.dynamo import METER
+from chalicelib.storage.items import METER
 
 
 @dataclass

@@ -34,7 +34,8 @@ from chalicelib.ports import Ports
 from chalicelib.services import imports
 from chalicelib.settings import settings_from_env
 from chalicelib.storage.contacts import _to_item
-from chalicelib.storage.dynamo import Meter, Table
+from chalicelib.storage.dynamo import Table
+from chalicelib.storage.items import Meter
 
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "5000"))
 REQUEST_ROWS = 3_000  # what one import request takes (the CLI splits a CSV the same way)

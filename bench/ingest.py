@@ -16,7 +16,7 @@ order; BENCH_QUICK=1 shrinks the cold start and sustained-load runs; sizes in ``
      contact), vs. raw boto3 minimal writes: one conditional PutItem per event plus one UpdateItem per contact
      per batch. Then the same records are redelivered: nothing may change.
 
-  Cost comes from ``chalicelib.storage.dynamo.METER`` (write units by DynamoDB's sizing rules, not moto's
+  Cost comes from ``chalicelib.storage.items.METER`` (write units by DynamoDB's sizing rules, not moto's
   ConsumedCapacity; see ``bench.metering``); it also writes ``docs/cost.md`` (``bench.cost_doc``). Absolute
   events/s are moto's, not AWS's; the ratios are the point.
 * Imports (``bench.imports_phase``): a 5,000-row contact import applied by the imports consumer vs. the same

@@ -1,6 +1,6 @@
 """Metering helpers for the ingestion benchmark (owns per-table write units, read units and call timing).
 
-Write units come from ``chalicelib.storage.dynamo.METER`` (DynamoDB's sizing rules, not moto's
+Write units come from ``chalicelib.storage.items.METER`` (DynamoDB's sizing rules, not moto's
 ConsumedCapacity); these wrappers split them by table and time the calls that make them.
 """
 
@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from typing import Any
 
-from chalicelib.storage.dynamo import METER, Meter, item_size, serialize
+from chalicelib.storage.items import METER, Meter, item_size, serialize
 
 
 class TableMeter(Meter):

@@ -9,16 +9,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.contacts.folded import Folded
 from chalicelib.contacts.record import KIND_CONTACT, ContactRecord
-from chalicelib.storage.dynamo import (
-    Item,
-    Table,
-    checked_start,
-    collect_page,
-    item_size,
-    serialize,
-    translate,
-    write_units,
-)
+from chalicelib.storage.dynamo import Table, checked_start, collect_page, translate
+from chalicelib.storage.items import Item, item_size, serialize, write_units
 
 _PROFILE_ATTRS = ("email", "phone", "firstName", "lastName", "languageCode", "timeZone", "address")
 

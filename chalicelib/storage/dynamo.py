@@ -1,29 +1,23 @@
-"""DynamoDB plumbing: (de)serialisation, ClientError translation, and the cost meter.
-
-The meter counts requests and write units from item sizes by DynamoDB's own rules (1 unit per
-started KB; the larger of old and new item for updates; double inside transactions; index copies
-extra), because moto's ConsumedCapacity is not faithful. Every write goes through ``Table``.
+"""DynamoDB tables: every call metered (``storage/items.py`` sizes items by DynamoDB's rules; double inside
+transactions; index copies extra), every ClientError translated into Orbit's errors in one place, unprocessed
+batch items retried with backoff, and listing pages with opaque cursors. Every write goes through ``Table``.
 """
 
 from __future__ import annotations
 
-import math
 import random
-import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
-from decimal import Decimal
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.errors import Conflict, ErrorDetail, InvalidInput, OrbitError, Permanent, Retryable
+from chalicelib.storage.items import METER, Item, Meter, deserialize, item_size, serialize, write_units
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-Item = dict[str, Any]
 _RETRYABLE = {
     "ProvisionedThroughputExceededException",
     "ThrottlingException",
@@ -32,113 +26,6 @@ _RETRYABLE = {
     "ServiceUnavailable",
     "TransactionConflictException",
 }
-
-
-def to_attr(value: Any) -> dict[str, Any]:
-    if value is None:
-        return {"NULL": True}
-    if isinstance(value, bool):
-        return {"BOOL": value}
-    if isinstance(value, int | float | Decimal):
-        if isinstance(value, float) and not math.isfinite(value):
-            raise InvalidInput("numbers must be finite")
-        return {"N": str(value) if not isinstance(value, float) else repr(value)}
-    if isinstance(value, str):
-        return {"S": value}
-    if isinstance(value, bytes):
-        return {"B": value}
-    if isinstance(value, Mapping):
-        return {"M": {str(k): to_attr(v) for k, v in value.items()}}
-    if isinstance(value, list | tuple):
-        return {"L": [to_attr(v) for v in value]}
-    if isinstance(value, set):
-        return {"SS": sorted(str(v) for v in value)}
-    raise TypeError(f"cannot store {type(value).__name__}")
-
-
-def from_attr(attr: Mapping[str, Any]) -> Any:
-    (kind, value), *_ = attr.items()
-    if kind == "S":
-        return value
-    if kind == "N":
-        number = Decimal(value)
-        return int(number) if number == number.to_integral_value() and "." not in value else float(number)
-    if kind == "BOOL":
-        return bool(value)
-    if kind == "NULL":
-        return None
-    if kind == "M":
-        return {k: from_attr(v) for k, v in value.items()}
-    if kind == "L":
-        return [from_attr(v) for v in value]
-    if kind in ("SS", "NS"):
-        return set(value)
-    if kind == "B":
-        return bytes(value)
-    raise TypeError(f"unknown attribute type {kind}")
-
-
-def serialize(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: to_attr(v) for k, v in item.items() if v is not None}
-
-
-def deserialize(item: Mapping[str, Any]) -> Item:
-    return {k: from_attr(v) for k, v in item.items()}
-
-
-def _value_size(attr: Mapping[str, Any]) -> int:
-    (kind, value), *_ = attr.items()
-    if kind == "S":
-        return len(value.encode())
-    if kind == "N":
-        digits = value.lstrip("-").replace(".", "").strip("0") or "0"
-        return math.ceil(len(digits) / 2) + 1
-    if kind == "B":
-        return len(value)
-    if kind in ("BOOL", "NULL"):
-        return 1
-    if kind == "M":
-        return 3 + sum(1 + len(k.encode()) + _value_size(v) for k, v in value.items())
-    if kind == "L":
-        return 3 + sum(1 + _value_size(v) for v in value)
-    if kind == "SS":
-        return sum(len(v.encode()) for v in value)
-    return 0
-
-
-def item_size(item: Mapping[str, Any]) -> int:
-    """Bytes of a serialised item by DynamoDB's sizing rules."""
-    return sum(len(k.encode()) + _value_size(v) for k, v in item.items())
-
-
-def write_units(size: int) -> int:
-    return max(1, math.ceil(size / 1024))
-
-
-class Meter:
-    """Counts AWS requests and DynamoDB write units; thread-safe."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.requests: Counter[str] = Counter()
-        self.write_units = 0
-
-    def request(self, operation: str, units: int = 0) -> None:
-        with self._lock:
-            self.requests[operation] += 1
-            self.write_units += units
-
-    def reset(self) -> None:
-        with self._lock:
-            self.requests.clear()
-            self.write_units = 0
-
-    def snapshot(self) -> dict[str, Any]:
-        with self._lock:
-            return {"requests": dict(self.requests), "writeUnits": self.write_units}
-
-
-METER = Meter()
 
 
 def translate(exc: Exception) -> OrbitError:

@@ -23,7 +23,8 @@ from datetime import datetime, timedelta
 from chalicelib.clock import iso
 from chalicelib.errors import Conflict, InvalidInput
 from chalicelib.events.models import Event, Identity
-from chalicelib.storage.dynamo import Item, Table
+from chalicelib.storage.dynamo import Table
+from chalicelib.storage.items import Item
 from chalicelib.validation import OLDEST_TIMESTAMP
 
 log = logging.getLogger("orbit.events")

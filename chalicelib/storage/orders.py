@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.storage.dynamo import Item, Table, bad_cursor, checked_start, collect_page, item_size, serialize
+from chalicelib.storage.dynamo import Table, bad_cursor, checked_start, collect_page
+from chalicelib.storage.items import Item, item_size, serialize
 
 
 def _dated(order: Item, dates: tuple[datetime | None, datetime | None]) -> bool:

@@ -11,7 +11,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chalicelib import logs
 from chalicelib.errors import Retryable
 from chalicelib.messages import QueueMessage, Stream
-from chalicelib.storage.dynamo import METER, Meter, backoff
+from chalicelib.storage.dynamo import backoff
+from chalicelib.storage.items import METER, Meter
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

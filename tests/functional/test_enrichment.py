@@ -8,7 +8,7 @@ from typing import Any
 from chalicelib.catalog.models import Product
 from chalicelib.events.models import Event, Identity
 from chalicelib.services import catalog as service
-from chalicelib.storage.dynamo import METER
+from chalicelib.storage.items import METER
 from tests.conftest import NOW
 
 BOOTS = {

@@ -16,7 +16,7 @@ from chalicelib.catalog.history import ProductChange
 from chalicelib.catalog.models import Product
 from chalicelib.errors import Conflict
 from chalicelib.local.demo_catalog import SHOP_JS, demo_products, seed_demo_catalog
-from chalicelib.storage.dynamo import METER
+from chalicelib.storage.items import METER
 from chalicelib.storage.products import history_item
 
 FEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from chalicelib.errors import Retryable
-from chalicelib.storage.dynamo import BATCH_ATTEMPTS, Meter, Table, backoff
+from chalicelib.storage.dynamo import BATCH_ATTEMPTS, Table, backoff
+from chalicelib.storage.items import Meter
 
 
 class Throttling:

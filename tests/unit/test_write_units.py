@@ -1,6 +1,6 @@
 """Item sizing by DynamoDB's rules, which the cost meter relies on."""
 
-from chalicelib.storage.dynamo import Meter, item_size, serialize, write_units
+from chalicelib.storage.items import Meter, item_size, serialize, write_units
 
 
 def test_strings_cost_their_utf8_bytes_plus_the_name():
