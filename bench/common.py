@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.clock import iso
+from chalicelib.events.models import Event, Identity
+from chalicelib.messages import EventMsg
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -252,3 +254,18 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
     )
     sep = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
     return "\n".join([line(headers), sep, *(line(r) for r in rows)])
+
+
+def queued_event(event: dict[str, Any], received_at: datetime) -> EventMsg:
+    """The queue message Orbit's edge makes of a generated ``POST /v1/events`` item (real event, real body)."""
+    return EventMsg(
+        event=Event(
+            eventId=event["eventId"],
+            type=event["type"],
+            identity=Identity(externalId=event["externalId"]),
+            timestamp=datetime.fromisoformat(event["timestamp"]),
+            receivedAt=received_at,
+            properties=event["properties"],
+            source="api",
+        )
+    )

@@ -13,13 +13,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from bench.common import chunks, compact, event_in, interleaved_stream, rate, timestamps
+from bench.common import chunks, compact, event_in, interleaved_stream, queued_event, rate, timestamps
 from bench.config import EVENTS_PER_REQUEST, HTTP_REQUESTS_PER_ROUND, ROUNDS
 from bench.metering import TimedCalls
 from chalicelib import aws
 from chalicelib.deps import ports
-from chalicelib.events.models import Event, Identity
-from chalicelib.messages import EventMsg, dump, pack
+from chalicelib.messages import dump, pack
 from chalicelib.storage.items import METER
 
 
@@ -60,20 +59,7 @@ def _http_round(rng: random.Random, now: datetime) -> list[tuple[bytes, list[str
             event_in(rng, ext, etype, cart, at)
             for (ext, etype, cart), at in zip(stream, timestamps(len(stream), now), strict=True)
         ]
-        singles = [
-            EventMsg(
-                event=Event(
-                    eventId=e["eventId"],
-                    type=e["type"],
-                    identity=Identity(externalId=e["externalId"]),
-                    timestamp=datetime.fromisoformat(e["timestamp"]),
-                    receivedAt=now,
-                    properties=e["properties"],
-                    source="api",
-                )
-            )
-            for e in events
-        ]
+        singles = [queued_event(e, now) for e in events]
         bodies = [compact(dump(m)) for m in pack(list(singles))]  # what the handler queues: packed events
         out.append((compact({"events": events}).encode(), bodies))
     return out

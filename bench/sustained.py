@@ -49,10 +49,8 @@ from typing import Any
 
 import boto3
 
-from bench.common import ROOT, chunks, compact, event_in, median
+from bench.common import ROOT, chunks, compact, event_in, median, queued_event
 from bench.config import SustainedConfig, sustained_config
-from chalicelib.events.models import Event, Identity
-from chalicelib.messages import EventMsg
 
 API_KEY = "osk_bench_sustained_secret_key"
 SITE_KEY = "opk_bench_sustained_site_key"
@@ -205,17 +203,7 @@ def events(rng: random.Random, ids: list[str], count: int, now: datetime) -> lis
 
 def message_body(event: dict[str, Any], received_at: datetime) -> str:
     """The queue body Orbit's edge would make of ``event`` (backlog and probe messages are real events)."""
-    return EventMsg(
-        event=Event(
-            eventId=event["eventId"],
-            type=event["type"],
-            identity=Identity(externalId=event["externalId"]),
-            timestamp=datetime.fromisoformat(event["timestamp"]),
-            receivedAt=received_at,
-            properties=event["properties"],
-            source="api",
-        )
-    ).body()
+    return queued_event(event, received_at).body()
 
 
 def send_batch(sqs: Any, url: str, bodies: list[str]) -> float:

@@ -174,13 +174,7 @@ class Table:
             kwargs["ExclusiveStartKey"] = serialize(start)
         if names:
             kwargs["ExpressionAttributeNames"] = names
-        try:
-            out = self.client.query(**kwargs)
-        except (ClientError, BotoCoreError) as exc:
-            raise translate(exc) from exc
-        self.meter.request("dynamodb.Query")
-        last = deserialize(out["LastEvaluatedKey"]) if "LastEvaluatedKey" in out else None
-        return [deserialize(i) for i in out.get("Items", [])], last
+        return self._page("dynamodb.Query", self.client.query, kwargs)
 
     def query_all(self, key_condition: str, values: dict[str, Any], **kwargs: Any) -> Iterator[Item]:
         start = None
@@ -194,15 +188,11 @@ class Table:
         """A parallel-scan segment, page by page."""
         kwargs: dict[str, Any] = {"TableName": self.name, "Segment": segment, "TotalSegments": total_segments}
         while True:
-            try:
-                out = self.client.scan(**kwargs)
-            except (ClientError, BotoCoreError) as exc:
-                raise translate(exc) from exc
-            self.meter.request("dynamodb.Scan")
-            yield from (deserialize(i) for i in out.get("Items", []))
-            if "LastEvaluatedKey" not in out:
+            items, last = self._page("dynamodb.Scan", self.client.scan, kwargs)
+            yield from items
+            if last is None:
                 return
-            kwargs["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+            kwargs["ExclusiveStartKey"] = serialize(last)
 
     def scan_page(
         self,
@@ -223,11 +213,15 @@ class Table:
             kwargs["ExpressionAttributeValues"] = serialize(values)
         if names:
             kwargs["ExpressionAttributeNames"] = names
+        return self._page("dynamodb.Scan", self.client.scan, kwargs)
+
+    def _page(self, operation: str, call: Any, kwargs: dict[str, Any]) -> tuple[list[Item], Item | None]:
+        """One Query or Scan call, metered and translated: its items and its LastEvaluatedKey (None: the end)."""
         try:
-            out = self.client.scan(**kwargs)
+            out = call(**kwargs)
         except (ClientError, BotoCoreError) as exc:
             raise translate(exc) from exc
-        self.meter.request("dynamodb.Scan")
+        self.meter.request(operation)
         last = deserialize(out["LastEvaluatedKey"]) if "LastEvaluatedKey" in out else None
         return [deserialize(i) for i in out.get("Items", [])], last
 
