@@ -14,6 +14,7 @@ from botocore.config import Config
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
+    from mypy_boto3_cloudwatch import CloudWatchClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_sqs import SQSClient
 
@@ -41,6 +42,11 @@ def cloudformation() -> CloudFormationClient:
 
 
 @cache
+def cloudwatch() -> CloudWatchClient:
+    return session().client("cloudwatch", config=_CONFIG)
+
+
+@cache
 def client(service: str) -> Any:
     """A separate client for any service, cached per name (benchmarks use it for baselines)."""
     return session().client(service, config=_CONFIG)  # type: ignore[call-overload]
@@ -48,5 +54,5 @@ def client(service: str) -> Any:
 
 def reset_clients() -> None:
     """Forget every cached client (tests switch endpoints between fixtures)."""
-    for fn in (session, dynamodb, sqs, cloudformation, client):
+    for fn in (session, dynamodb, sqs, cloudformation, cloudwatch, client):
         fn.cache_clear()

@@ -70,7 +70,7 @@ def build(settings: Settings, clock: Clock | None = None, listeners: tuple[Liste
         dead_letters=SqsDeadLetters(queues, dlqs),
         suppressions=DynamoSuppressions(meta),
         merges=DynamoContactMerges(contacts),
-        queue_status=SqsQueueStatus(queues, dlqs),
+        queue_status=SqsQueueStatus(queues, dlqs, cloudwatch=aws.cloudwatch),
         downloader=HttpFeedDownloader(),
         changes=ContactChanges(list(listeners)),
     )

@@ -288,8 +288,8 @@ class Ports:
 
 @dataclass(frozen=True)
 class QueueState:
-    """A stream's queue at a glance: messages waiting, being processed, the age of the oldest (None: the queue
-    service does not tell), and messages parked on its dead-letter queue."""
+    """A stream's queue at a glance: messages waiting, being processed, the age of the oldest (None: unknown, no
+    recent CloudWatch datapoint or it could not be read), and messages parked on its dead-letter queue."""
 
     depth: int
     in_flight: int

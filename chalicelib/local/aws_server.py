@@ -1,4 +1,4 @@
-"""The embedded AWS in a process of its own: moto's server, its SQS adjusted, snapshots of its state.
+"""The embedded AWS in a process of its own: moto's server, its SQS and DynamoDB adjusted, snapshots of its state.
 
 ``make run`` starts it as a child (:class:`EmbeddedAws`)::
 
@@ -7,10 +7,24 @@
 Why a process: moto answers every API call in Python. In the runtime's own process it shared one core
 (the GIL) with the HTTP API, the queue pollers and the consumer; in a child each has a core of its own.
 
-The child runs ``moto.server.ThreadedMotoServer`` with :func:`chalicelib.local.moto_sqs.apply` installed
-and ``MOTO_PORT`` set to its port (moto's Step Functions calls back to itself through it). With a data
-folder it also owns the snapshots (:mod:`chalicelib.local.persistence`): it reads moto's backends directly
-and writes ``snapshot.json`` atomically
+The child runs ``moto.server.ThreadedMotoServer`` with ``MOTO_PORT`` set to its port (moto's Step Functions
+calls back to itself through it) and two adjustments installed, each version-guarded (an unexpected moto is
+left alone, with a warning):
+
+* :func:`chalicelib.local.moto_sqs.apply`: SQS calls cost the same whatever the queue's depth;
+* :func:`chalicelib.local.moto_dynamodb.apply`: a Query costs what it may return (the items under one hash
+  key value, on the table or an index), not a pass over the whole table.
+
+Tests that use moto in their own process (``mock_aws``) get neither and test moto as it is, except
+``tests/unit/test_moto_sqs.py`` and ``tests/unit/test_moto_dynamodb.py``, which apply and revert them; the
+benchmarks run the local runtime, so they get both.
+
+A daemon thread (:func:`chalicelib.local.moto_metrics.start`) puts each queue's
+``ApproximateAgeOfOldestMessage`` into moto's CloudWatch every 10 s, as SQS does on AWS, for the queue
+status to read (straight into moto's backend: it is no API call, and never part of a snapshot).
+
+With a data folder the child also owns the snapshots (:mod:`chalicelib.local.persistence`): it reads moto's
+backends directly and writes ``snapshot.json`` atomically
 
 * every ``--autosave-seconds`` (30) when an API call that can change state arrived since the last save
   (told apart by the action's name: ``Get*``, ``List*``, ``Describe*``, ``Query``, ``Scan``,
@@ -153,10 +167,11 @@ def _read_commands(snapshots: Snapshots, stopping: threading.Event, why: list[st
 
 
 def serve(args: argparse.Namespace) -> int:
-    from chalicelib.local import moto_sqs
+    from chalicelib.local import moto_dynamodb, moto_metrics, moto_sqs
 
     os.environ["MOTO_PORT"] = str(args.port)  # moto's own callbacks (Step Functions tasks) use it
     moto_sqs.apply()
+    moto_dynamodb.apply()
     server = _moto_server(args.host, args.port)
     server.start()
     if server.error is not None:
@@ -166,6 +181,7 @@ def serve(args: argparse.Namespace) -> int:
     snapshots = Snapshots(data_dir, args.region, server.tracker)
     stopping = threading.Event()
     why: list[str] = []
+    moto_metrics.start(stopping)
 
     def on_signal(signum: int, _frame: Any) -> None:
         why.append(f"{signal.Signals(signum).name}")

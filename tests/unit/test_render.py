@@ -20,6 +20,13 @@ FUNCTIONS = [
 CONSUMERS = [("ConsumeEvents", "EventsQueue"), ("ConsumeImports", "ImportsQueue")]
 CONFIG = json.loads((ROOT / ".chalice" / "config.json").read_text())
 STAGES = sorted(CONFIG["stages"])
+# Actions IAM defines no resource type for: a statement allowing them must name "*" (and nothing else).
+UNSCOPED_ACTIONS = {"cloudwatch:GetMetricStatistics"}
+
+
+def _unscoped(statement: dict[str, Any]) -> bool:
+    """A statement of unscoped actions only, on "*" alone."""
+    return set(_listed(statement["Action"])) <= UNSCOPED_ACTIONS and _listed(statement["Resource"]) == ["*"]
 
 
 def _strings(node: Any) -> list[str]:
@@ -104,15 +111,24 @@ def test_policy_has_no_wildcard_action_or_resource(stage: str) -> None:
     for statement in policy["Statement"]:
         actions = _listed(statement["Action"])
         assert not [a for a in actions if a == "*" or a.endswith(":*")], statement["Sid"]
-        assert "*" not in _listed(statement["Resource"]), statement["Sid"]
+        if not _unscoped(statement):
+            assert "*" not in _listed(statement["Resource"]), statement["Sid"]
 
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_policy_names_only_the_stage_resources(stage: str) -> None:
     policy = json.loads((ROOT / ".chalice" / CONFIG["stages"][stage]["iam_policy_file"]).read_text())
     for statement in policy["Statement"]:
+        if _unscoped(statement):
+            continue
         for resource in _listed(statement["Resource"]):
             assert f"orbit-{stage}" in resource, resource
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_policy_lets_the_queue_status_read_the_age_of_the_oldest_message(stage: str) -> None:
+    policy = json.loads((ROOT / ".chalice" / CONFIG["stages"][stage]["iam_policy_file"]).read_text())
+    assert [s for s in policy["Statement"] if "cloudwatch:GetMetricStatistics" in _listed(s["Action"])]
 
 
 def test_a_content_encoding_the_gateway_refuses_is_a_415_in_the_error_shape(merged: dict[str, Any]) -> None:
@@ -135,3 +151,35 @@ def test_the_packaged_api_declares_the_binary_media_types_that_carry_gzip_bodies
     definition = CFNSwaggerGenerator().generate_swagger(app)
     assert {"application/*", "text/*"} <= set(definition["x-amazon-apigateway-binary-media-types"])
     assert "*/*" not in definition["x-amazon-apigateway-binary-media-types"]
+
+
+def _tables(stage: str) -> dict[str, str]:
+    """Logical id → table name of every DynamoDB table in infra/resources.json, for ``stage``."""
+    infra = json.loads((ROOT / "infra" / "resources.json").read_text())
+    resources = substitute(infra["Resources"], {"Stage": stage})
+    return {k: r["Properties"]["TableName"] for k, r in resources.items() if r["Type"] == "AWS::DynamoDB::Table"}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_policy_grants_every_table_of_the_stage_and_its_indexes(stage: str) -> None:
+    policy = json.loads((ROOT / ".chalice" / CONFIG["stages"][stage]["iam_policy_file"]).read_text())
+    (tables,) = [s for s in policy["Statement"] if s["Sid"] == "Tables"]
+    for name in _tables(stage).values():
+        assert f"arn:aws:dynamodb:*:*:table/{name}" in tables["Resource"], name
+        assert f"arn:aws:dynamodb:*:*:table/{name}/index/*" in tables["Resource"], name
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_every_table_reaches_the_settings_by_stage_config_and_local_provisioning(stage: str) -> None:
+    from chalicelib.local.provision import OUTPUT_ENV
+    from chalicelib.settings import ENV_VARS, settings_from_env
+
+    infra = json.loads((ROOT / "infra" / "resources.json").read_text())
+    outputs = {o["Value"]["Ref"]: key for key, o in infra["Outputs"].items() if "Ref" in o["Value"]}
+    environment = CONFIG["stages"][stage]["environment_variables"]
+    defaults = settings_from_env({"ORBIT_STAGE": stage})
+    for logical_id, name in _tables(stage).items():
+        variable = OUTPUT_ENV[outputs[logical_id]]
+        assert environment[variable] == name
+        (setting,) = [field for field, var in ENV_VARS.items() if var == variable]
+        assert getattr(defaults, setting) == name
