@@ -8,7 +8,7 @@ from typing import Any
 from chalice.app import Chalice, Rate, Response, SQSEvent
 
 from chalicelib import jobs, logs
-from chalicelib.api import contacts, docs, events, fields, products, tracking
+from chalicelib.api import contacts, docs, events, fields, lists, products, segments, tracking
 from chalicelib.api.middleware import error_shape
 from chalicelib.settings import get_settings
 from chalicelib.web import routes as web
@@ -18,7 +18,7 @@ app.api.binary_types += ["application/*", "text/*"]  # bodies pass API Gateway b
 app.log.setLevel(logging.INFO)
 logs.configure()
 app.experimental_feature_flags.update(["BLUEPRINTS"])
-for module in (contacts, events, fields, tracking, products, docs, web):
+for module in (contacts, events, fields, tracking, products, lists, segments, docs, web):
     app.register_blueprint(module.bp)
 
 
@@ -51,7 +51,8 @@ def consume_events(event: SQSEvent) -> dict[str, Any]:
 # Import chunks run on their own queue, so a 3,000-row import never delays live events.
 @app.on_sqs_message(queue=get_settings().imports_queue, batch_size=5, name="consume_imports")
 def consume_imports(event: SQSEvent) -> dict[str, Any]:
-    """Apply contact-import chunks (each recorded once); report partial failures."""
+    """Apply background work (import chunks, list member chunks, segment computation parts); report partial
+    failures."""
     return jobs.consume_imports(event.to_dict()["Records"])
 
 
@@ -59,3 +60,9 @@ def consume_imports(event: SQSEvent) -> dict[str, Any]:
 def sweep(event: Any) -> dict[str, int]:
     """Prune daily counters that fell out of the rolling window on contacts that went quiet."""
     return jobs.sweep()
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="sweep_segments")
+def sweep_segments(event: Any) -> dict[str, int]:
+    """Re-evaluate the contacts whose segment membership may have changed with time alone since the last run."""
+    return jobs.sweep_segments()

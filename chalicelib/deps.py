@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 # ``build`` and ``consumer``, not here: every Lambda imports this module at cold start, and a function that
 # never reaches AWS (the docs page, a health check) should not pay for them (docs/benchmarks.md, cold start).
 
-# Who hears about every contact change (segments, triggers and waiting journeys subscribe here).
+# Further listeners of every contact change (real-time segments subscribe in ``subscribe_engines``).
 LISTENERS: tuple[Listener, ...] = ()
 
 
@@ -40,6 +40,7 @@ def build(settings: Settings, clock: Clock | None = None, listeners: tuple[Liste
     from chalicelib.storage.products import DynamoProductStore
     from chalicelib.storage.queue import SqsPublisher, SqsQueue
     from chalicelib.storage.queue_status import SqsQueueStatus
+    from chalicelib.storage.segments import DynamoMemberships, DynamoSegmentStore
     from chalicelib.storage.suppressions import DynamoSuppressions
 
     ddb = aws.dynamodb()
@@ -48,6 +49,7 @@ def build(settings: Settings, clock: Clock | None = None, listeners: tuple[Liste
         clock = ScaledClock(settings.time_scale) if settings.time_scale != 1.0 else SystemClock()
     meta = Table(ddb, settings.meta_table)
     contacts = Table(ddb, settings.contacts_table)
+    segments = Table(ddb, settings.segments_table)
     queues: dict[Stream, SqsQueue] = {
         "events": SqsQueue(sqs, settings.events_queue, sleep=time.sleep),
         "imports": SqsQueue(sqs, settings.imports_queue, sleep=time.sleep),
@@ -56,7 +58,7 @@ def build(settings: Settings, clock: Clock | None = None, listeners: tuple[Liste
         "events": SqsQueue(sqs, settings.events_dlq, sleep=time.sleep),
         "imports": SqsQueue(sqs, settings.imports_dlq, sleep=time.sleep),
     }
-    return Ports(
+    wired = Ports(
         settings=settings,
         clock=clock,
         contacts=DynamoContactStore(contacts),
@@ -71,9 +73,21 @@ def build(settings: Settings, clock: Clock | None = None, listeners: tuple[Liste
         suppressions=DynamoSuppressions(meta),
         merges=DynamoContactMerges(contacts),
         queue_status=SqsQueueStatus(queues, dlqs, cloudwatch=aws.cloudwatch),
+        segments=DynamoSegmentStore(segments, clock),
+        memberships=DynamoMemberships(segments),
         downloader=HttpFeedDownloader(),
         changes=ContactChanges(list(listeners)),
     )
+    subscribe_engines(wired)
+    return wired
+
+
+def subscribe_engines(wired: Ports) -> None:
+    """The listeners that act on every contact change for these ports: real-time segments (critical: a
+    failure fails the change's records, and their redelivery replays it)."""
+    from chalicelib.services.segments import realtime
+
+    wired.changes.subscribe(realtime.listener(wired), critical=True)
 
 
 def consumer(wired: Ports) -> Consumer:

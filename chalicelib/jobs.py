@@ -52,9 +52,10 @@ def consume_events(raw_records: list[Mapping[str, Any]]) -> dict[str, Any]:
 
 
 def consume_imports(raw_records: list[Mapping[str, Any]]) -> dict[str, Any]:
-    from chalicelib.services import imports
+    """The background stream: contact-import chunks, list member chunks and segment computation parts."""
+    from chalicelib.services import background
 
-    return run_batch("consume_imports", raw_records, lambda records, _retried: imports.consume(ports(), records))
+    return run_batch("consume_imports", raw_records, lambda records, _retried: background.consume(ports(), records))
 
 
 def sweep(name: str = "sweep_counters") -> dict[str, int]:
@@ -64,3 +65,10 @@ def sweep(name: str = "sweep_counters") -> dict[str, int]:
         result = sweep_counters(ports())
         log.info("sweep finished", extra=result)
         return result
+
+
+def sweep_segments(name: str = "sweep_segments") -> dict[str, int]:
+    from chalicelib.services.segments.sweep import sweep as sweep_due
+
+    with logs.correlated(logs.new_id(), job=name):
+        return sweep_due(ports()).as_dict()

@@ -97,6 +97,32 @@ class ImportMsg(QueueMessage):
     rows: list[ImportRow]
 
 
+class SegmentBuildMsg(QueueMessage):
+    """Compute one parallel-scan part of a segment generation, from ``cursor`` on; the handler sends the next
+    message of the chain with the cursor it reached, so a part never outlives one function's time limit."""
+
+    kind: Literal["segmentBuild"] = "segmentBuild"
+    stream: Stream = "imports"
+    segmentId: str
+    generation: int
+    part: int
+    parts: int
+    cursor: dict[str, Any] | None = None
+
+
+class ListMembersMsg(QueueMessage):
+    """Add or remove a chunk of a list's members by External ID (bulk requests past the synchronous limit)."""
+
+    kind: Literal["listMembers"] = "listMembers"
+    stream: Stream = "imports"
+    listId: str
+    jobId: str
+    chunk: int
+    action: Literal["add", "remove"]
+    externalIds: list[str]
+    requestedAt: str
+
+
 @dataclass(frozen=True)
 class DeadLetter:
     """A body parked on a stream's dead-letter queue, and why."""
@@ -110,7 +136,18 @@ class DeadLetter:
 
 KINDS: dict[str, type[QueueMessage]] = {
     model.model_fields["kind"].default: model
-    for model in (EventMsg, EventsMsg, OrderMsg, IdentifyMsg, AliasMsg, MergeMsg, ContactMergeMsg, ImportMsg)
+    for model in (
+        EventMsg,
+        EventsMsg,
+        OrderMsg,
+        IdentifyMsg,
+        AliasMsg,
+        MergeMsg,
+        ContactMergeMsg,
+        ImportMsg,
+        SegmentBuildMsg,
+        ListMembersMsg,
+    )
 }
 
 

@@ -22,6 +22,7 @@ from chalicelib.contacts.fields import FieldDeclaration
 from chalicelib.contacts.record import ContactRecord
 from chalicelib.events.models import Event
 from chalicelib.messages import DeadLetter, QueueMessage, Stream
+from chalicelib.segments.models import BuildPart, BuildProgress, Generation, MemberState, SegmentDef, Written
 from chalicelib.settings import Settings
 
 Order = dict[str, Any]
@@ -45,6 +46,15 @@ class ContactStore(Protocol):
 
     def scan(self, segment: int = 0, total_segments: int = 1) -> Iterator[ContactRecord]:
         """One of ``total_segments`` disjoint parts of all records; together they are all of them."""
+        ...
+
+    def scan_part(
+        self, part: int, parts: int, limit: int, start: dict[str, Any] | None = None
+    ) -> tuple[list[ContactRecord], dict[str, Any] | None]:
+        """One page of parallel-scan segment ``part`` of ``parts``: up to ``limit`` items read, of which the known
+        contacts (a page may hold fewer, even none, while more follow), and where the part goes on (None: it
+        ends). Together the parts hold every known contact once. ``start`` must be one this method returned
+        for the same part, else InvalidInput."""
         ...
 
     def find(self, attr: str, value: str) -> list[ContactRecord]:
@@ -86,6 +96,11 @@ class EventLog(Protocol):
         ...
 
     def delete_all(self, contact_key: str) -> int: ...
+
+    def since(self, contact_key: str, start: datetime) -> Iterator[Event]:
+        """Every event of the contact timed at or after ``start``, oldest first (the event history segments
+        backfill counters from; a columnar archive may serve it later)."""
+        ...
 
 
 class OrderStore(Protocol):
@@ -264,6 +279,83 @@ class ContactMerges(Protocol):
         ...
 
 
+class SegmentStore(Protocol):
+    """List and segment definitions, and the progress of their full computations."""
+
+    def create_segment(self, definition: SegmentDef) -> None:
+        """Store a new definition; Conflict when its id exists."""
+        ...
+
+    def segment(self, segment_id: str) -> SegmentDef | None: ...
+
+    def segments(self) -> list[SegmentDef]:
+        """Every definition (lists and segments), oldest first."""
+        ...
+
+    def replace_segment(self, definition: SegmentDef, expected_revision: int) -> None:
+        """Store ``definition`` (its ``revision`` already raised) only if the stored one is at
+        ``expected_revision``; Conflict otherwise, writing nothing. NotFound when it is gone."""
+        ...
+
+    def delete_segment(self, segment_id: str) -> None:
+        """Remove the definition and its build records (memberships are dropped through ``Memberships``)."""
+        ...
+
+    def start_build(self, progress: BuildProgress) -> None:
+        """Record a full computation's start (its parts not done); starting the same generation again keeps
+        the stored progress."""
+        ...
+
+    def build(self, generation: Generation) -> BuildProgress | None: ...
+
+    def record_part(self, generation: Generation, part: int, progress: BuildPart) -> BuildProgress:
+        """Store one part's progress and return the whole computation as stored after it. A part that is
+        done stays done (a redelivered message cannot move it back)."""
+        ...
+
+
+class Memberships(Protocol):
+    """Who is in each generation of each list and segment, with the moment time alone may change it, and
+    member counts kept exactly once per transition."""
+
+    def states(self, generation: Generation, keys: Collection[str]) -> dict[str, MemberState]:
+        """The stored states of these contacts (absent: not a member, nothing due)."""
+        ...
+
+    def write(self, generation: Generation, key: str, new: MemberState) -> Written:
+        """Store ``new`` unless the stored state was evaluated on a newer contact version (equal versions
+        overwrite: a sweep re-evaluates the same version later). The generation's member count changes by
+        one exactly when membership flips, in the same atomic write."""
+        ...
+
+    def remove(self, generation: Generation, key: str, version: int) -> Written:
+        """Remove the state unless it was evaluated on a version newer than ``version`` (count as ``write``)."""
+        ...
+
+    def members(
+        self, generation: Generation, limit: int, cursor: str | None = None
+    ) -> tuple[list[tuple[str, MemberState]], str | None]:
+        """Up to ``limit`` members (never stored non-members) and a cursor for the next page (None: no more);
+        a page may hold fewer while more follow. A cursor not from this listing is InvalidInput."""
+        ...
+
+    def count(self, generation: Generation) -> int:
+        """Members of the generation (kept by ``write``; never a scan)."""
+        ...
+
+    def for_contact(self, key: str) -> list[tuple[Generation, MemberState]]:
+        """Every state stored for a contact, any list, segment or generation."""
+        ...
+
+    def due(self, generation: Generation, until: str, limit: int) -> list[tuple[str, MemberState]]:
+        """Up to ``limit`` states whose ``next_at`` is at or before ``until`` (ISO text), earliest first."""
+        ...
+
+    def drop(self, generation: Generation) -> int:
+        """Remove every state and the count of a generation (idempotent); returns how many states went."""
+        ...
+
+
 @dataclass
 class Ports:
     """Everything a use case may touch, wired by the composition root (``chalicelib.deps``)."""
@@ -283,6 +375,8 @@ class Ports:
     suppressions: Suppressions
     merges: ContactMerges
     queue_status: QueueStatus
+    segments: SegmentStore
+    memberships: Memberships
     changes: ContactChanges = field(default_factory=ContactChanges)
 
 

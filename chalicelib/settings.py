@@ -18,6 +18,7 @@ class Settings(BaseModel):
     orders_table: str = Field(default="orbit-dev-orders", min_length=1)
     meta_table: str = Field(default="orbit-dev-meta", min_length=1)
     products_table: str = Field(default="orbit-dev-products", min_length=1)
+    segments_table: str = Field(default="orbit-dev-segments", min_length=1)
     events_queue: str = Field(default="orbit-dev-events", min_length=1)
     imports_queue: str = Field(default="orbit-dev-imports", min_length=1)
     events_dlq: str = Field(default="orbit-dev-events-dlq", min_length=1)
@@ -42,6 +43,7 @@ ENV_VARS = {
     "orders_table": "ORBIT_ORDERS_TABLE",
     "meta_table": "ORBIT_META_TABLE",
     "products_table": "ORBIT_PRODUCTS_TABLE",
+    "segments_table": "ORBIT_SEGMENTS_TABLE",
     "events_queue": "ORBIT_EVENTS_QUEUE",
     "imports_queue": "ORBIT_IMPORTS_QUEUE",
     "events_dlq": "ORBIT_EVENTS_DLQ",
@@ -62,7 +64,7 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     values = {field: env[var] for field, var in ENV_VARS.items() if env.get(var)}
     stage = values.get("stage", "dev")
-    for field in ("contacts", "events", "orders", "meta", "products"):
+    for field in ("contacts", "events", "orders", "meta", "products", "segments"):
         values.setdefault(f"{field}_table", f"orbit-{stage}-{field}")
     for queue in ("events", "imports"):
         values.setdefault(f"{queue}_queue", f"orbit-{stage}-{queue}")

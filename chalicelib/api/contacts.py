@@ -111,7 +111,8 @@ def put_contact(call: Call) -> Response:
     summary="The contact card with computed aggregates",
 )
 def get_contact(call: Call) -> ContactCard:
-    return service.card(ports(), service.get(ports(), call.params["externalId"]))
+    rec = service.get(ports(), call.params["externalId"])
+    return service.with_memberships(ports(), service.card(ports(), rec), rec)
 
 
 @api_route(

@@ -1,9 +1,14 @@
-"""``export contacts|products|orders``: page through a stage's listing into CSV or JSON lines, with progress.
+"""``export contacts|products|orders|members``: page through a stage's listing into CSV or JSON lines, with
+progress.
 
 The export pages through the same use cases as ``GET /v1/contacts``, ``/v1/products`` and ``/v1/orders``
 (``services/listing.py``), with the same filters, so it is a scan in storage order. Rows are what the API
 answers; CSV flattens additional contact fields into ``fields.<name>`` columns and writes any other nested value
 (address, channels, aggregates, items, categoryPath) as JSON in its cell. Progress goes to stderr.
+
+``export members ID`` writes the members of a list or a segment (its served generation) as
+``GET /v1/lists/{id}/members`` answers them, ``externalId`` and ``since``; its progress bar knows the total
+(the member count kept with the membership).
 """
 
 from __future__ import annotations
@@ -19,11 +24,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from chalicelib.cli.stage import add_stage, build_ports
-from chalicelib.errors import ErrorDetail, InvalidInput
+from chalicelib.errors import ErrorDetail, InvalidInput, NotFound
 from chalicelib.orders.models import shown
 from chalicelib.ports import Ports
+from chalicelib.segments.models import SegmentDef
 from chalicelib.services import contacts as contact_service
 from chalicelib.services import listing
+from chalicelib.services.segments.members import members_page
 
 PAGE_SIZE = 500
 # CLI option -> the listing filter (the API's query parameter) it sets
@@ -66,6 +73,20 @@ def register(commands: Any) -> None:
                 help="a declared additional field equals VALUE (a stringList field: contains it); repeatable",
             )
         parser.set_defaults(run=_export, resource=resource)
+    _register_members(commands)
+
+
+def _register_members(commands: Any) -> None:
+    help_text = "export the members of a list or a segment (externalId, since)"
+    parser = commands.add_parser("members", help=help_text, description=help_text)
+    parser.add_argument("id", help="the list's or segment's id")
+    add_stage(parser)
+    parser.add_argument("--format", choices=("csv", "jsonl"), default="csv", help="output format (default csv)")
+    parser.add_argument("--output", "--out", type=Path, metavar="FILE", help="write here (default: stdout)")
+    parser.add_argument(
+        "--page-size", type=int, default=PAGE_SIZE, help=f"members per page, 1-500 (default {PAGE_SIZE})"
+    )
+    parser.set_defaults(run=_export_members, resource="members")
 
 
 def _filters(args: argparse.Namespace) -> dict[str, str]:
@@ -133,12 +154,12 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _progress(resource: str) -> Any:
+def _progress(what: str, total: int | None = None, unit: str | None = None) -> Any:
     try:
         from tqdm import tqdm
     except ImportError:  # the operator's environment lacks the dev requirements: export without a bar
         return None
-    return tqdm(desc=f"exporting {resource}", unit=" " + resource, file=sys.stderr, dynamic_ncols=True)
+    return tqdm(desc=f"exporting {what}", total=total, unit=" " + (unit or what), file=sys.stderr, dynamic_ncols=True)
 
 
 def export(
@@ -203,4 +224,72 @@ def _export(args: argparse.Namespace, _sleep: object) -> int:
         ) from None
     where = f" to {args.output}" if args.output else ""
     print(f"exported {count} {args.resource}{where}", file=sys.stderr)
+    return 0
+
+
+MEMBER_COLUMNS = ("externalId", "since")
+
+
+def _definition(ports: Ports, segment_id: str) -> SegmentDef:
+    definition = ports.segments.segment(segment_id)
+    if definition is None:
+        raise NotFound(f"No list or segment {segment_id!r}", [ErrorDetail("id", "is not a list or segment")])
+    return definition
+
+
+def member_rows(ports: Ports, segment_id: str, page_size: int) -> Iterator[list[Row]]:
+    """The members of a list or segment, page by page, as the API shows them."""
+    definition = _definition(ports, segment_id)
+    cursor: str | None = None
+    while True:
+        page = members_page(ports, definition, page_size, cursor)
+        yield [item.model_dump(mode="json") for item in page.items]
+        cursor = page.nextCursor
+        if cursor is None:
+            return
+
+
+def export_members(
+    ports: Ports,
+    segment_id: str,
+    out: IO[str],
+    fmt: str,
+    page_size: int = PAGE_SIZE,
+    on_page: Callable[[int], None] | None = None,
+) -> int:
+    """Write every member of the list or segment to ``out``; returns how many."""
+    count = 0
+    writer = csv.DictWriter(out, fieldnames=MEMBER_COLUMNS, lineterminator="\n") if fmt == "csv" else None
+    if writer is not None:
+        writer.writeheader()
+    for page in member_rows(ports, segment_id, page_size):
+        for row in page:
+            if writer is not None:
+                writer.writerow({k: _cell(row.get(k)) for k in MEMBER_COLUMNS})
+            else:
+                out.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
+        count += len(page)
+        if on_page:
+            on_page(len(page))
+    return count
+
+
+def _export_members(args: argparse.Namespace, _sleep: object) -> int:
+    if not 1 <= args.page_size <= 500:
+        raise InvalidInput("--page-size is invalid", [ErrorDetail("--page-size", "must be from 1 to 500")])
+    ports = build_ports(args.stage)
+    definition = _definition(ports, args.id)
+    total = ports.memberships.count(definition.serving)
+    with ExitStack() as stack:
+        out: IO[str] = (
+            stack.enter_context(args.output.open("w", encoding="utf-8", newline="")) if args.output else sys.stdout
+        )
+        bar = _progress(f"{definition.kind} {definition.id}", total, "members")
+        if bar is not None:
+            stack.callback(bar.close)
+        count = export_members(
+            ports, definition.id, out, args.format, args.page_size, bar.update if bar is not None else None
+        )
+    where = f" to {args.output}" if args.output else ""
+    print(f"exported {count} members of {definition.kind} {definition.id}{where}", file=sys.stderr)
     return 0

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
 from chalicelib import aws
-from chalicelib.cli import dlq, export, imports, keys, local, queues, stage
+from chalicelib.cli import dlq, export, imports, keys, local, queues, segments, stage
 from chalicelib.errors import OrbitError, Retryable
 
 Sleep = Callable[[float], None]
@@ -41,8 +41,9 @@ def parser() -> argparse.ArgumentParser:
         ("contacts", "bulk contact imports from CSV", imports),
         ("stage", "the stage's resource names", stage),
         ("dlq", "list and redrive dead-letter queues", dlq),
-        ("export", "export contacts, products or orders as CSV or JSON lines", export),
+        ("export", "export contacts, products, orders or list and segment members as CSV or JSON lines", export),
         ("queues", "queue depths, in flight, oldest message and dead letters", queues),
+        ("segments", "segments: members and computation progress", segments),
     ):
         commands = groups.add_parser(name, help=help_text, description=help_text)
         module.register(commands.add_subparsers(dest="command", required=True))

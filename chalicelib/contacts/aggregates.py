@@ -5,6 +5,13 @@ counters add, last-seen takes the max, the cart keeps the newest state, views me
 total count, the count and revenue per currency, and the first/last order time of the orders that count;
 a transition that removes or moves a bound says so and the caller sets the bounds again from the contact's
 orders (``set_order_bounds``), so the contact never stores its orders.
+
+Order days (segments' order conditions with a window): ``orders["days"]["YYYYMMDD"][currency] = {"n": count,
+"r": "revenue"}`` per UTC day of the counting orders' ``date``, kept ``ORDER_DAYS`` days (``prune``). A contact
+whose orders were counted before order days existed has no ``days`` until its orders are recounted
+(``order_days`` answers None: unknown), so a window never undercounts silently.
+
+Segment counters (``aggs["segmentCounters"]``, kept by ``chalicelib.segments.counters``) are merged here too.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ from __future__ import annotations
 import copy
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -28,6 +35,8 @@ MAX_WISHLIST = 50
 MAX_CART_ITEMS = 200
 FILTERED_PROPERTIES = ("category", "page_type", "status")
 MAX_FILTERED_PER_TYPE = 10
+ORDER_DAYS = 366  # order days kept: today (UTC) and the 365 before, the longest window a segment may ask for
+SEGMENT_COUNTERS = "segmentCounters"
 Aggs = dict[str, Any]
 
 
@@ -40,6 +49,7 @@ class OrderDelta:
     currency: str
     at: datetime | None  # the order's date, when the new version counts
     left: datetime | None = None  # the date of the counting version it replaces (a bound may go with it)
+    left_revenue: Decimal | None = None  # that version's revenue (its order day loses it when the date moves)
 
 
 def empty() -> Aggs:
@@ -54,6 +64,10 @@ def empty() -> Aggs:
 
 def _day(ts: datetime) -> str:
     return ts.strftime("%Y%m%d")
+
+
+def _utc_day(ts: datetime) -> str:
+    return _day(ts.astimezone(UTC))
 
 
 def _money(value: Any) -> Decimal:
@@ -214,6 +228,7 @@ def apply_order(aggs: Aggs, delta: OrderDelta) -> bool:
     A currency whose last counting order goes disappears from the counts and the revenue."""
     orders = aggs.setdefault("orders", {"count": 0, "counts": {}, "revenue": {}})
     counts = order_counts(aggs)
+    _order_days(orders, delta)
     orders["count"] = max(0, orders.get("count", 0) + delta.count)
     revenue = _money(orders["revenue"].get(delta.currency, "0")) + delta.revenue
     if counts is None:  # counts unknown (see order_counts): keep revenue as the contact stored it
@@ -229,6 +244,7 @@ def apply_order(aggs: Aggs, delta: OrderDelta) -> bool:
     if not orders["count"]:
         orders.pop("firstAt", None)
         orders.pop("lastAt", None)
+        orders["days"] = {}  # no counting order: no order day, whatever was known before
         return False
     at = iso(delta.at) if delta.at is not None else None
     gone = iso(delta.left) if delta.left is not None else None
@@ -236,6 +252,50 @@ def apply_order(aggs: Aggs, delta: OrderDelta) -> bool:
         orders["firstAt"] = min(orders.get("firstAt") or at, at)
         orders["lastAt"] = max(orders.get("lastAt") or at, at)
     return gone is not None and gone != at and gone in (orders.get("firstAt"), orders.get("lastAt"))
+
+
+def _order_days(orders: Aggs, delta: OrderDelta) -> None:
+    """Move ``delta`` into the order days (before the count changes: days start being kept, empty, only while
+    the contact has no counting order, so they are complete whenever present)."""
+    if "days" not in orders:
+        if orders.get("count", 0):
+            return  # counted before order days existed: unknown until a recount
+        orders["days"] = {}
+    days = orders["days"]
+    left, at = delta.left, delta.at
+    if delta.count == 0 and left is not None and at is not None and _utc_day(left) != _utc_day(at):  # the date moved
+        if delta.left_revenue is None:
+            log.warning("an order changed day without its previous revenue: that day keeps it in order days")
+        before = delta.left_revenue or Decimal(0)
+        _add_order_day(days, _utc_day(left), delta.currency, -1, -before)
+        _add_order_day(days, _utc_day(at), delta.currency, 1, before + delta.revenue)
+        return
+    when = at if at is not None else left
+    if when is not None:
+        _add_order_day(days, _utc_day(when), delta.currency, delta.count, delta.revenue)
+
+
+def _add_order_day(days: Aggs, day: str, currency: str, count: int, revenue: Decimal) -> None:
+    """A day's entry for a currency goes when it holds no order (a removal of a pruned day leaves nothing)."""
+    entries = days.setdefault(day, {})
+    entry = entries.get(currency) or {"n": 0, "r": "0"}
+    n = int(entry.get("n", 0)) + count
+    if n > 0:
+        entries[currency] = {"n": n, "r": str(_money(entry.get("r", "0")) + revenue)}
+    else:
+        entries.pop(currency, None)
+    if not entries:
+        del days[day]
+
+
+def order_days(aggs: Aggs) -> dict[str, dict[str, dict[str, Any]]] | None:
+    """The order days (``{"YYYYMMDD": {currency: {"n", "r"}}}``), or None when they are unknown (orders counted
+    before order days existed, not recounted since)."""
+    orders = aggs.get("orders") or {}
+    days = orders.get("days")
+    if isinstance(days, dict):
+        return days
+    return None if orders.get("count", 0) else {}
 
 
 def set_order_bounds(aggs: Aggs, dates: list[datetime]) -> None:
@@ -255,7 +315,7 @@ def recount_orders(aggs: Aggs, counting: list[OrderDelta]) -> None:
 
 
 def prune(aggs: Aggs, window_days: int, today: datetime) -> None:
-    """Drop daily counters older than the rolling window."""
+    """Drop daily counters older than the rolling window, and order days older than ``ORDER_DAYS``."""
     oldest = _day(today - timedelta(days=window_days))
     for event_type in list(aggs["counters"]):
         days = {d: n for d, n in aggs["counters"][event_type].items() if d >= oldest}
@@ -263,6 +323,11 @@ def prune(aggs: Aggs, window_days: int, today: datetime) -> None:
             aggs["counters"][event_type] = days
         else:
             del aggs["counters"][event_type]
+    order_days = (aggs.get("orders") or {}).get("days")
+    if isinstance(order_days, dict):
+        first_kept = _day(today - timedelta(days=ORDER_DAYS - 1))
+        for day in [d for d in order_days if d < first_kept]:
+            del order_days[day]
 
 
 def merge(into: Aggs, other: Aggs) -> Aggs:
@@ -287,7 +352,45 @@ def merge(into: Aggs, other: Aggs) -> Aggs:
             by_product[entry["productId"]] = entry
         result[key] = sorted(by_product.values(), key=lambda e: e["at"], reverse=True)[:limit]
     _merge_orders(result, other)
+    _merge_segment_counters(result, other)
     return result
+
+
+def _merge_segment_counters(result: Aggs, other: Aggs) -> None:
+    """Counters both hold add up (buckets and counts summed, first the earlier, last the later, the shorter
+    window kept); a counter only one holds is dropped, since it misses the other's events (the next use
+    computes it from the merged event history)."""
+    mine, theirs = result.get(SEGMENT_COUNTERS), other.get(SEGMENT_COUNTERS)
+    if not isinstance(mine, dict):
+        result.pop(SEGMENT_COUNTERS, None)
+        return
+    theirs = theirs if isinstance(theirs, dict) else {}
+    merged: dict[str, Any] = {}
+    for counter_id, counter in mine.items():
+        other_counter = theirs.get(counter_id)
+        if isinstance(counter, dict) and isinstance(other_counter, dict):
+            merged[counter_id] = _merge_counter(counter, other_counter)
+    if merged:
+        result[SEGMENT_COUNTERS] = merged
+    else:
+        result.pop(SEGMENT_COUNTERS, None)
+
+
+def _merge_counter(mine: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    if "b" in mine or "b" in theirs:
+        buckets = dict(mine.get("b") or {})
+        for key, n in (theirs.get("b") or {}).items():
+            buckets[key] = int(buckets.get(key, 0)) + int(n)
+        merged["b"] = buckets
+        merged["k"] = min(int(mine.get("k", 0)), int(theirs.get("k", 0)))
+    if "n" in mine or "n" in theirs:
+        merged["n"] = int(mine.get("n", 0)) + int(theirs.get("n", 0))
+    for key, pick in (("first", min), ("last", max)):
+        values = [v for v in (mine.get(key), theirs.get(key)) if isinstance(v, str)]
+        if values:
+            merged[key] = pick(values)
+    return merged
 
 
 def _merge_orders(result: Aggs, other: Aggs) -> None:
@@ -296,6 +399,14 @@ def _merge_orders(result: Aggs, other: Aggs) -> None:
     merged = other.get("orders") or {}
     for currency, revenue in (merged.get("revenue") or {}).items():
         orders["revenue"][currency] = str(_money(orders["revenue"].get(currency, "0")) + _money(revenue))
+    days, their_days = order_days(result), order_days(other)
+    if days is None or their_days is None:
+        orders.pop("days", None)  # unknown on one side: unknown until a recount
+    else:
+        orders["days"] = copy.deepcopy(days)
+        for day, entries in their_days.items():
+            for currency, entry in entries.items():
+                _add_order_day(orders["days"], day, currency, int(entry.get("n", 0)), _money(entry.get("r", "0")))
     orders["count"] = orders.get("count", 0) + merged.get("count", 0)
     if mine is None or theirs is None:
         orders.pop("counts", None)  # unknown: the next order transition recounts

@@ -54,22 +54,36 @@ class ContactChanged:
 Listener = Callable[[ContactChanged], None]
 
 
+class ListenerFailed(Exception):
+    """A critical listener failed: the change is stored but not fully acted on. The consumer fails the
+    change's records, and their redelivery announces the change again (``replayed``)."""
+
+
 @dataclass
 class ContactChanges:
-    """Subscribers to contact changes, called in the order they subscribed."""
+    """Subscribers to contact changes, called in the order they subscribed. A critical listener's failure is
+    raised (after every listener ran) as ``ListenerFailed``; any other's is logged and skipped."""
 
     listeners: list[Listener] = field(default_factory=list)
+    critical: set[int] = field(default_factory=set)  # ids of the critical listeners
 
-    def subscribe(self, listener: Listener) -> Listener:
+    def subscribe(self, listener: Listener, critical: bool = False) -> Listener:
         self.listeners.append(listener)
+        if critical:
+            self.critical.add(id(listener))
         return listener
 
     def announce(self, change: ContactChanged) -> None:
+        failed: list[str] = []
         for listener in self.listeners:
             try:
                 listener(change)
-            except Exception:
+            except Exception as exc:
                 log.exception("contact-change listener %s failed for %s", _name(listener), change.key)
+                if id(listener) in self.critical:
+                    failed.append(f"{_name(listener)}: {exc}")
+        if failed:
+            raise ListenerFailed("; ".join(failed))
 
 
 def _name(listener: Listener) -> str:

@@ -93,6 +93,13 @@ class MergeRecord(BaseModel):
     mergedAt: str
 
 
+class Membership(BaseModel):
+    """A list or segment the contact is in."""
+
+    id: str
+    since: str | None = Field(default=None, description="When it was added (list) or entered (segment)")
+
+
 class ContactCard(BaseModel):
     """What ``GET /v1/contacts/{externalId}`` returns."""
 
@@ -113,6 +120,12 @@ class ContactCard(BaseModel):
     createdAt: str
     updatedAt: str
     aggregates: dict[str, Any] = Field(default_factory=dict, json_schema_extra=_document_orders)
+    lists: list[Membership] | None = Field(
+        default=None, description="The lists it is in (shown on `GET /v1/contacts/{externalId}` only)"
+    )
+    segments: list[Membership] | None = Field(
+        default=None, description="The dynamic segments it is a member of (`GET /v1/contacts/{externalId}` only)"
+    )
 
 
 class ContactList(BaseModel):

@@ -8,16 +8,20 @@ Why a process: moto answers every API call in Python. In the runtime's own proce
 (the GIL) with the HTTP API, the queue pollers and the consumer; in a child each has a core of its own.
 
 The child runs ``moto.server.ThreadedMotoServer`` with ``MOTO_PORT`` set to its port (moto's Step Functions
-calls back to itself through it) and two adjustments installed, each version-guarded (an unexpected moto is
+calls back to itself through it) and three adjustments installed, each version-guarded (an unexpected moto is
 left alone, with a warning):
 
 * :func:`chalicelib.local.moto_sqs.apply`: SQS calls cost the same whatever the queue's depth;
 * :func:`chalicelib.local.moto_dynamodb.apply`: a Query costs what it may return (the items under one hash
-  key value, on the table or an index), not a pass over the whole table.
+  key value, on the table or an index), not a pass over the whole table;
+* :func:`chalicelib.local.moto_transactions.apply`: each DynamoDB write request is atomic (one write lock),
+  and a TransactWriteItems rolls back from an undo log of the items it wrote, not from copies of whole
+  tables (it costs what it writes).
 
-Tests that use moto in their own process (``mock_aws``) get neither and test moto as it is, except
-``tests/unit/test_moto_sqs.py`` and ``tests/unit/test_moto_dynamodb.py``, which apply and revert them; the
-benchmarks run the local runtime, so they get both.
+Tests that use moto in their own process (``mock_aws``) get none of them and test moto as it is, except
+``tests/unit/test_moto_sqs.py``, ``tests/unit/test_moto_dynamodb.py`` and
+``tests/unit/test_moto_transactions.py``, which apply and revert them; the benchmarks run the local runtime,
+so they get all three.
 
 A daemon thread (:func:`chalicelib.local.moto_metrics.start`) puts each queue's
 ``ApproximateAgeOfOldestMessage`` into moto's CloudWatch every 10 s, as SQS does on AWS, for the queue
@@ -167,11 +171,12 @@ def _read_commands(snapshots: Snapshots, stopping: threading.Event, why: list[st
 
 
 def serve(args: argparse.Namespace) -> int:
-    from chalicelib.local import moto_dynamodb, moto_metrics, moto_sqs
+    from chalicelib.local import moto_dynamodb, moto_metrics, moto_sqs, moto_transactions
 
     os.environ["MOTO_PORT"] = str(args.port)  # moto's own callbacks (Step Functions tasks) use it
     moto_sqs.apply()
     moto_dynamodb.apply()
+    moto_transactions.apply()
     server = _moto_server(args.host, args.port)
     server.start()
     if server.error is not None:

@@ -33,9 +33,12 @@ What :func:`apply` changes, and only that (moto is not forked; nothing is copied
   (rebuilt on the next Query). Candidates are always read back from ``table.items`` by key, so an entry
   left behind could only cost a look-up, never put an item into an answer.
 * Indexes are kept in a weak dictionary keyed by the ``Table`` object, never stored on it: a table moto
-  replaces (a transaction rolled back to its deep copy, a restore from a backup, a table deleted and
-  created again) is a new object and gets new indexes on its first Query; and an index notices when a
-  table's ``items`` dict itself was replaced and rebuilds. Snapshots (:mod:`chalicelib.local.persistence`)
+  replaces (a transaction rolled back to its deep copy by moto's own ``transact_write_items``, a restore
+  from a backup, a table deleted and created again) is a new object and gets new indexes on its first
+  Query; and an index notices when a table's ``items`` dict itself was replaced and rebuilds. Code that
+  changes ``table.items`` by hand calls :func:`touched` for each key, as
+  :mod:`chalicelib.local.moto_transactions` does when it rolls a transaction back from its undo log (the
+  table then stays the same object, and keeps its indexes). Snapshots (:mod:`chalicelib.local.persistence`)
   read ``table.items`` and restore with BatchWriteItem, so they need nothing from here.
 
 Not changed: Scan (it reads every item by definition), GetItem and BatchGetItem (already by key), a
@@ -222,6 +225,12 @@ def _touched(table: Any, key: Key | None) -> None:
         item = _stored(table, key)
         for attribute, index in indexes.attributes.items():
             index.set(key, item.attrs.get(attribute) if item is not None else None)
+
+
+def touched(table: Any, key: Key) -> None:
+    """The item under ``key`` (``(hash DynamoType, range DynamoType or None)``) in ``table`` was changed by hand,
+    not through moto's write methods: bring the table's indexes up to date (cheap when it has none)."""
+    _touched(table, key)
 
 
 def _key_of(table: Any, values: Any) -> Key | None:

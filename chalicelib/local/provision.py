@@ -20,6 +20,7 @@ OUTPUT_ENV = {
     "OrdersTableName": "ORBIT_ORDERS_TABLE",
     "MetaTableName": "ORBIT_META_TABLE",
     "ProductsTableName": "ORBIT_PRODUCTS_TABLE",
+    "SegmentsTableName": "ORBIT_SEGMENTS_TABLE",
     "EventsQueueName": "ORBIT_EVENTS_QUEUE",
     "ImportsQueueName": "ORBIT_IMPORTS_QUEUE",
 }

@@ -174,7 +174,11 @@ def transition_delta(old: dict[str, Any] | None, new: dict[str, Any]) -> list[Or
     if before == after:
         return []
     if before is not None and after is not None and before.currency == after.currency:
-        return [OrderDelta(0, after.revenue - before.revenue, after.currency, after.at, left=before.at)]
+        return [
+            OrderDelta(
+                0, after.revenue - before.revenue, after.currency, after.at, left=before.at, left_revenue=before.revenue
+            )
+        ]
     deltas = [OrderDelta(-1, -before.revenue, before.currency, None, left=before.at)] if before else []
     return deltas + ([after] if after else [])
 

@@ -19,7 +19,7 @@ from chalicelib.clock import iso
 from chalicelib.contacts import aggregates, identifiers, keys
 from chalicelib.contacts.changes import ContactChanged
 from chalicelib.contacts.fields import FieldDeclaration, validate_values
-from chalicelib.contacts.models import ContactCard, ContactIn, MergeRecord
+from chalicelib.contacts.models import ContactCard, ContactIn, Membership, MergeRecord
 from chalicelib.contacts.patch import apply_patch, check_external_id
 from chalicelib.contacts.record import KIND_ALIAS, KIND_CONTACT, ContactRecord
 from chalicelib.errors import Conflict, ErrorDetail, InvalidInput, NotFound
@@ -256,6 +256,21 @@ def card(ports: Ports, rec: ContactRecord) -> ContactCard:
         createdAt=rec.created_at,
         updatedAt=rec.updated_at,
         aggregates=_with_catalog(ports, aggregates.summary(rec.aggs or aggregates.empty(), ports.clock.now())),
+    )
+
+
+def with_memberships(ports: Ports, card: ContactCard, rec: ContactRecord) -> ContactCard:
+    """The card with the lists and segments the contact is in (served generations only)."""
+    definitions = {d.id: d for d in ports.segments.segments()}
+    lists: list[Membership] = []
+    segments: list[Membership] = []
+    for generation, state in ports.memberships.for_contact(rec.key):
+        definition = definitions.get(generation.segment_id)
+        if definition is None or not state.member or definition.serving != generation:
+            continue
+        (lists if definition.kind == "list" else segments).append(Membership(id=definition.id, since=state.since))
+    return card.model_copy(
+        update={"lists": sorted(lists, key=lambda m: m.id), "segments": sorted(segments, key=lambda m: m.id)}
     )
 
 

@@ -22,7 +22,6 @@ from chalicelib.errors import InvalidInput, NotFound, OrbitError
 from chalicelib.messages import ImportMsg, ImportRow
 from chalicelib.ports import Ports
 from chalicelib.services.contacts import upsert_many
-from chalicelib.services.records import parse_or_park
 from chalicelib.validation import details_from
 
 log = logging.getLogger("orbit.imports")
@@ -99,17 +98,10 @@ def apply_import_chunk(ports: Ports, message: ImportMsg) -> None:
 
 
 def consume(ports: Ports, records: list[tuple[str, str]]) -> list[str]:
-    """The imports stream's consumer: apply ``(message id, body)`` chunks; return the ids that failed."""
-    failed: list[str] = []
-    for record_id, body in records:
-        try:
-            message = parse_or_park(ports, "imports", record_id, body)
-            if isinstance(message, ImportMsg):
-                apply_import_chunk(ports, message)
-        except Exception:
-            log.exception("import chunk %s failed; it will retry", record_id)
-            failed.append(record_id)
-    return failed
+    """The imports stream's consumer (``services.background``, which handles every kind on the stream)."""
+    from chalicelib.services import background
+
+    return background.consume(ports, records)
 
 
 def _external_id_problems(external_id: str) -> list[dict[str, str]]:

@@ -112,6 +112,15 @@ class DynamoContactStore:
     def scan(self, segment: int = 0, total_segments: int = 1) -> Iterator[ContactRecord]:
         return (_from_item(i) for i in self.table.scan(segment, total_segments))
 
+    def scan_part(
+        self, part: int, parts: int, limit: int, start: dict[str, Any] | None = None
+    ) -> tuple[list[ContactRecord], dict[str, Any] | None]:
+        start = checked_start(start, ("pk",))
+        items, last = self.table.scan_page(
+            limit, start, "#kind = :kind", {":kind": KIND_CONTACT}, {"#kind": "kind"}, part=(part, parts)
+        )
+        return [_from_item(i) for i in items], last
+
     def find(self, attr: str, value: str) -> list[ContactRecord]:
         index = {"email": "by_email", "phone": "by_phone"}[attr]
         keys = [i["pk"] for i in self.table.query_all("#a = :v", {":v": value}, index=index, names={"#a": attr})]

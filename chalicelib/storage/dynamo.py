@@ -201,10 +201,13 @@ class Table:
         condition: str | None = None,
         values: dict[str, Any] | None = None,
         names: dict[str, str] | None = None,
+        part: tuple[int, int] = (0, 1),
     ) -> tuple[list[Item], Item | None]:
-        """One Scan call: of the next ``limit`` items, those matching the filter ``condition``, and the
-        LastEvaluatedKey (None: the table ends)."""
+        """One Scan call (of parallel-scan segment ``part`` = (segment, total)): of the next ``limit`` items,
+        those matching the filter ``condition``, and the LastEvaluatedKey (None: the segment ends)."""
         kwargs: dict[str, Any] = {"TableName": self.name, "Limit": limit}
+        if part != (0, 1):
+            kwargs["Segment"], kwargs["TotalSegments"] = part
         if start:
             kwargs["ExclusiveStartKey"] = serialize(start)
         if condition:

@@ -18,7 +18,8 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from datetime import datetime, timedelta
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 from chalicelib.clock import iso
 from chalicelib.errors import Conflict, InvalidInput
@@ -114,6 +115,17 @@ class DynamoEventStore:
         items, last = self.table.query("pk = :pk", {":pk": contact_key}, forward=False, limit=limit, start=start)
         events = [e for e in map(_from_item, items) if e is not None]
         return events, encode_cursor(last)
+
+    def since(self, contact_key: str, start: datetime) -> Iterator[Event]:
+        """The contact's events from ``start`` on, oldest first, read page by page as the caller iterates: the
+        keys from ``start``'s millisecond on (``sk >= <iso time>``), less any earlier in that millisecond."""
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=UTC)
+        rows = self.table.query_all("pk = :pk AND sk >= :start", {":pk": contact_key, ":start": iso(start)})
+        for row in rows:
+            event = _from_item(row)
+            if event is not None and event.timestamp >= start:
+                yield event
 
     def move_all(self, from_key: str, to_key: str) -> int:
         """Copy a profile's events under another contact, then delete the originals (idempotent)."""

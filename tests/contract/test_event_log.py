@@ -174,3 +174,36 @@ def test_delete_all_removes_a_contacts_events_and_counts_them(events: EventLog) 
     assert events.delete_all("x#u-1") == 0
     assert events.activity("x#u-1", 10) == ([], None)
     assert ids(events.activity("x#u-2", 10)[0]) == ["e0"]
+
+
+def test_since_reads_a_contacts_events_from_a_moment_on_oldest_first(events: EventLog) -> None:
+    # GIVEN events before, at and after a moment, two in one millisecond, and another contact's
+    for event_id, minutes in (("late", 30), ("before", -1), ("at", 0), ("b-same", 10), ("a-same", 10)):
+        events.insert("x#u-1", event(event_id, minutes))
+    events.insert("x#u-2", event("other", 5))
+    # WHEN asked for everything from the moment on
+    found = events.since("x#u-1", T0)
+    # THEN the events at or after it come, oldest first (then by id)
+    assert ids(list(found)) == ["at", "a-same", "b-same", "late"]
+    assert ids(list(events.since("x#u-1", T0 + timedelta(minutes=31)))) == []
+    assert ids(list(events.since("x#nobody", T0))) == []
+
+
+def test_since_compares_within_the_millisecond(events: EventLog) -> None:
+    events.insert("x#u-1", event("on-the-ms", 0))
+    events.insert("x#u-1", event("next-ms", 0.001 / 60))
+
+    half_past = T0 + timedelta(microseconds=500)
+
+    assert ids(list(events.since("x#u-1", half_past))) == ["next-ms"]
+    assert ids(list(events.since("x#u-1", T0))) == ["on-the-ms", "next-ms"]
+
+
+def test_since_reads_every_event_of_a_long_history(events: EventLog) -> None:
+    big = "x" * 3000  # ~3 KB a row: 400 rows take more than one 1 MB Query page
+    for n in range(400):
+        events.insert("x#u-1", event(f"e{n:03d}", n, note=big))
+
+    found = events.since("x#u-1", T0 + timedelta(minutes=50))
+
+    assert ids(list(found)) == [f"e{n:03d}" for n in range(50, 400)]

@@ -21,6 +21,7 @@ from tests.fakes.meta import FakeFieldStore, FakeImportJobStore, FakeKeyStore
 from tests.fakes.orders import FakeOrderStore
 from tests.fakes.publisher import FakePublisher
 from tests.fakes.queue_status import FakeQueueStatus
+from tests.fakes.segments import FakeMemberships, FakeSegmentStore
 from tests.fakes.suppressions import FakeSuppressions
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -36,8 +37,10 @@ __all__ = [
     "FakeFieldStore",
     "FakeImportJobStore",
     "FakeKeyStore",
+    "FakeMemberships",
     "FakeOrderStore",
     "FakePublisher",
+    "FakeSegmentStore",
     "FakeSuppressions",
     "fake_ports",
 ]
@@ -47,9 +50,10 @@ def fake_ports(clock: Clock | None = None, settings: Settings | None = None) -> 
     """Every port served in memory: default ``Settings()`` and a ``FixedClock`` at ``NOW`` unless given."""
     publisher = FakePublisher()
     contacts = FakeContactStore()
+    clock = clock or FixedClock(NOW)
     return Ports(
         settings=settings or Settings(),
-        clock=clock or FixedClock(NOW),
+        clock=clock,
         contacts=contacts,
         events=FakeEventLog(),
         orders=FakeOrderStore(),
@@ -63,4 +67,6 @@ def fake_ports(clock: Clock | None = None, settings: Settings | None = None) -> 
         suppressions=FakeSuppressions(),
         merges=FakeContactMerges(contacts),
         queue_status=FakeQueueStatus(publisher, dead_letters),
+        segments=FakeSegmentStore(clock),
+        memberships=FakeMemberships(),
     )

@@ -83,6 +83,18 @@ class FakeContactStore:
             mine = [r for k, r in self.records.items() if zlib.crc32(k.encode()) % total_segments == segment]
         return (stored_record(r) for r in mine)
 
+    def scan_part(
+        self, part: int, parts: int, limit: int, start: dict[str, Any] | None = None
+    ) -> tuple[list[ContactRecord], dict[str, Any] | None]:
+        """As the adapter: the part's keys (crc32 mod ``parts``) in key order after ``start``."""
+        after = page_start(start, ("pk",))
+        with self._lock:
+            mine = sorted((k, r) for k, r in self.records.items() if zlib.crc32(k.encode()) % parts == part)
+        window = [(k, r) for k, r in mine if after is None or k > after["pk"]][:limit]
+        more = len([k for k, _ in mine if after is None or k > after["pk"]]) > limit
+        found = [stored_record(r) for _, r in window if r.kind == KIND_CONTACT]
+        return found, ({"pk": window[-1][0]} if more else None)
+
     def find(self, attr: str, value: str) -> list[ContactRecord]:
         if attr not in FINDABLE:
             raise KeyError(attr)

@@ -6,7 +6,8 @@ import base64
 import binascii
 import json
 import threading
-from datetime import datetime
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
 from chalicelib.clock import iso
 from chalicelib.errors import InvalidInput
@@ -87,6 +88,13 @@ class FakeEventLog:
         page = ordered[: max(limit, 0)]
         more = len(ordered) > len(page)
         return page, _encode(contact_key, position(page[-1])) if more and page else None
+
+    def since(self, contact_key: str, start: datetime) -> Iterator[Event]:
+        if start.tzinfo is None:
+            start = start.replace(tzinfo=UTC)
+        with self._lock:
+            ordered = sorted(self.rows.get(contact_key, {}).values(), key=position)
+        return (e for e in ordered if e.timestamp >= start)
 
     def move_all(self, from_key: str, to_key: str) -> int:
         with self._lock:

@@ -1,6 +1,6 @@
 """Aggregates folding: counters, cart, views, orders, merge, pruning."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 from chalicelib.contacts import aggregates
@@ -189,6 +189,7 @@ def test_a_recount_starts_from_scratch():
         "revenue": {"USD": "10", "EUR": "20"},
         "firstAt": "2026-11-27T12:00:00.000Z",
         "lastAt": "2026-11-27T12:00:00.000Z",
+        "days": {"20261127": {"USD": {"n": 1, "r": "10"}, "EUR": {"n": 1, "r": "20"}}},
     }
 
 
@@ -218,3 +219,107 @@ def test_merge_adds_order_counts_per_currency():
         {"USD": 2, "EUR": 1},
         "2026-11-26T12:00:00.000Z",
     )
+
+
+# --- order days (segments' order windows) and segment counters -------------------------------------------------
+
+
+def test_order_days_count_and_sum_each_currency_on_the_orders_utc_day():
+    aggs = aggregates.empty()
+    aggregates.apply_order(aggs, delivered("10", at=datetime(2026, 11, 27, 1, tzinfo=timezone(timedelta(hours=3)))))
+    aggregates.apply_order(aggs, delivered("5"))
+    aggregates.apply_order(aggs, delivered("7", "EUR"))
+    assert aggregates.order_days(aggs) == {
+        "20261126": {"USD": {"n": 1, "r": "10"}},
+        "20261127": {"USD": {"n": 1, "r": "5"}, "EUR": {"n": 1, "r": "7"}},
+    }
+
+
+def test_a_cancelled_order_leaves_its_day():
+    aggs = aggregates.empty()
+    aggregates.apply_order(aggs, delivered("10", at=NOW - DAY))
+    aggregates.apply_order(aggs, delivered("5"))
+    aggregates.apply_order(aggs, OrderDelta(-1, Decimal("-10"), "USD", None, left=NOW - DAY))
+    assert aggregates.order_days(aggs) == {"20261127": {"USD": {"n": 1, "r": "5"}}}
+
+
+def test_an_order_moved_to_another_day_takes_its_revenue_there():
+    aggs = aggregates.empty()
+    aggregates.apply_order(aggs, delivered("10", at=NOW - DAY))
+    aggregates.apply_order(aggs, OrderDelta(0, Decimal("2"), "USD", NOW, left=NOW - DAY, left_revenue=Decimal("10")))
+    assert aggregates.order_days(aggs) == {"20261127": {"USD": {"n": 1, "r": "12"}}}
+
+
+def test_a_new_total_on_the_same_day_changes_that_days_revenue():
+    aggs = aggregates.empty()
+    aggregates.apply_order(aggs, delivered("10"))
+    aggregates.apply_order(aggs, OrderDelta(0, Decimal("-3"), "USD", NOW, left=NOW - timedelta(hours=1)))
+    assert aggregates.order_days(aggs) == {"20261127": {"USD": {"n": 1, "r": "7"}}}
+
+
+def test_order_days_are_unknown_for_orders_counted_before_they_existed_until_a_recount():
+    aggs = {**aggregates.empty(), "orders": {"count": 1, "counts": {"USD": 1}, "revenue": {"USD": "3"}}}
+    aggregates.apply_order(aggs, delivered("10"))
+    assert aggregates.order_days(aggs) is None
+    aggregates.recount_orders(aggs, [delivered("3", at=NOW - DAY), delivered("10")])
+    assert aggregates.order_days(aggs) == {
+        "20261126": {"USD": {"n": 1, "r": "3"}},
+        "20261127": {"USD": {"n": 1, "r": "10"}},
+    }
+
+
+def test_order_days_older_than_366_days_are_pruned():
+    aggs = aggregates.empty()
+    aggregates.apply_order(aggs, delivered("1", at=NOW - 366 * DAY))
+    aggregates.apply_order(aggs, delivered("1", at=NOW - 365 * DAY))
+    aggregates.prune(aggs, 90, NOW)
+    assert list(aggregates.order_days(aggs) or {}) == ["20251127"]
+
+
+def test_removing_an_order_from_a_pruned_day_leaves_no_trace():
+    aggs = aggregates.empty()
+    aggregates.apply_order(aggs, delivered("1", at=NOW - 400 * DAY))
+    aggregates.apply_order(aggs, delivered("1"))
+    aggregates.prune(aggs, 90, NOW)
+    aggregates.apply_order(aggs, OrderDelta(-1, Decimal("-1"), "USD", None, left=NOW - 400 * DAY))
+    assert aggregates.order_days(aggs) == {"20261127": {"USD": {"n": 1, "r": "1"}}}
+
+
+def test_merge_adds_order_days():
+    known, anon = aggregates.empty(), aggregates.empty()
+    aggregates.apply_order(known, delivered("10"))
+    aggregates.apply_order(anon, delivered("5"))
+    assert aggregates.order_days(aggregates.merge(known, anon)) == {"20261127": {"USD": {"n": 2, "r": "15"}}}
+
+
+def test_merge_with_unknown_order_days_makes_them_unknown():
+    known, legacy = aggregates.empty(), {**aggregates.empty(), "orders": {"count": 1, "revenue": {"USD": "3"}}}
+    aggregates.apply_order(known, delivered("10"))
+    assert aggregates.order_days(aggregates.merge(known, legacy)) is None
+
+
+def test_merge_adds_segment_counters_both_hold_and_drops_the_others():
+    known = {
+        **aggregates.empty(),
+        "segmentCounters": {
+            "d": {"k": 7, "b": {"20261127": 1}},
+            "a": {"n": 2, "first": "2026-01-01T00:00:00.000000Z", "last": "2026-05-01T00:00:00.000000Z"},
+            "only-mine": {"n": 1},
+        },
+    }
+    other = {
+        **aggregates.empty(),
+        "segmentCounters": {
+            "d": {"k": 3, "b": {"20261127": 2, "20261126": 1}},
+            "a": {"n": 1, "first": "2025-01-01T00:00:00.000000Z", "last": "2026-02-01T00:00:00.000000Z"},
+        },
+    }
+    assert aggregates.merge(known, other)["segmentCounters"] == {
+        "d": {"k": 3, "b": {"20261127": 3, "20261126": 1}},
+        "a": {"n": 3, "first": "2025-01-01T00:00:00.000000Z", "last": "2026-05-01T00:00:00.000000Z"},
+    }
+
+
+def test_merging_a_profile_without_segment_counters_drops_the_contacts():
+    known = {**aggregates.empty(), "segmentCounters": {"a": {"n": 2}}}
+    assert "segmentCounters" not in aggregates.merge(known, aggregates.empty())

@@ -14,6 +14,7 @@ from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
 
 from chalicelib.contacts import keys
+from chalicelib.contacts.changes import ListenerFailed
 from chalicelib.contacts.record import ContactRecord
 from chalicelib.events.models import Enricher
 from chalicelib.ports import Ports
@@ -21,6 +22,7 @@ from chalicelib.services.consumer.applying import NOT_LOADED, ContactWriter, Out
 from chalicelib.services.consumer.planning import Plan, Work
 from chalicelib.services.consumer.resolver import Resolver
 from chalicelib.services.records import parse_or_park
+from chalicelib.services.segments.registry import REGISTRY
 
 log = logging.getLogger("orbit.consumer")
 
@@ -48,6 +50,7 @@ class Consumer:
                 failed.append(record_id)
         pending = plan.in_order()
         self._enrich(pending)
+        self.writer.counter_specs = REGISTRY.snapshot(self.ports).counter_specs
         stored = self.ports.contacts.load_many([w.key for w in pending])
         changed = 0
         # provisional profiles first, so merges into known contacts see their events; each phase in parallel
@@ -64,7 +67,11 @@ class Consumer:
                     )
                     failed += work.record_ids
                 else:
-                    changed += self._announce(work, result)
+                    try:
+                        changed += self._announce(work, result)
+                    except ListenerFailed:
+                        log.error("a critical listener failed; the records retry", extra={"records": work.record_ids})
+                        failed += work.record_ids
             if redirected:  # work of aliases, for the contacts they point at (rare): once more, fresh reads
                 phases.append(list(redirected.values()))
                 stored = {}

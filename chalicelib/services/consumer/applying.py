@@ -45,6 +45,8 @@ from chalicelib.orders.models import (
 from chalicelib.orders.money import money
 from chalicelib.orders.web import order_from_event
 from chalicelib.ports import Ports
+from chalicelib.segments import counters as segment_counters
+from chalicelib.segments.counters import CounterSpec
 from chalicelib.services.consumer.merging import merge_contact
 from chalicelib.services.consumer.planning import Work
 from chalicelib.services.orders import held_orders
@@ -83,6 +85,7 @@ class ContactWriter:
     def __init__(self, ports: Ports) -> None:
         self.ports = ports
         self.window = timedelta(hours=ports.settings.dedupe_window_hours)
+        self.counter_specs: list[CounterSpec] = []  # the counters active segments registered (set per batch)
 
     def apply(self, work: Work, retried: bool = False, loaded: ContactRecord | None = NOT_LOADED) -> Outcome:
         """Write the contact; raises Redirect when it became an alias, Conflict when it keeps changing.
@@ -157,10 +160,31 @@ class ContactWriter:
                     orders.append(order)
         for order in orders:
             self._order(rec, order, now, version, new)
+        self._segment_counters(rec, new, now)
         aggregates.prune(rec.aggs, counters, now)
         rec.folded.prune(now, self.window)
         rec.updated_at = iso(now)
         return rec
+
+    def _segment_counters(self, rec: ContactRecord, new: list[Event], now: datetime) -> None:
+        """Keep the counters segments registered: fold the new events into those the contact holds; a counter it
+        lacks is computed from its event history (the new events' rows are stored already) when an event of its
+        type arrives, so a quiet contact costs no read. Counters no segment registers any more are dropped."""
+        if not keys.is_known(rec.key) or not (self.counter_specs or rec.aggs.get(segment_counters.KEY)):
+            return
+        held = rec.aggs.setdefault(segment_counters.KEY, {})
+        missing = {spec.id for spec in segment_counters.missing(rec.aggs, self.counter_specs)}
+        present = [spec for spec in self.counter_specs if spec.id not in missing]
+        for event in new:
+            segment_counters.fold(rec.aggs, present, event, now)
+        arrived = {event.type for event in new}
+        for spec in self.counter_specs:
+            if spec.id in missing and spec.event in arrived:
+                history = self.ports.events.since(rec.key, segment_counters.history_start(spec, now))
+                held[spec.id] = segment_counters.backfill(spec, history, now)
+        segment_counters.prune(rec.aggs, self.counter_specs, now)
+        if not rec.aggs.get(segment_counters.KEY):
+            rec.aggs.pop(segment_counters.KEY, None)
 
     def _is_new(self, rec: ContactRecord, event: Event, now: datetime) -> bool:
         """Store the event's row if it is missing; True when the aggregates do not hold it yet."""
