@@ -44,7 +44,7 @@ def start(ports: Ports, definition: SegmentDef) -> BuildProgress:
     return progress
 
 
-def run_part(ports: Ports, message: SegmentBuildMsg, budget: float = BUDGET_SECONDS) -> None:
+def run_part(ports: Ports, message: SegmentBuildMsg, budget: float | None = None) -> None:
     """Evaluate one part's contacts from the message's cursor for up to ``budget`` seconds; then either queue
     the rest of the part or mark it done (and finish the computation when it was the last)."""
     definition = ports.segments.segment(message.segmentId)
@@ -56,11 +56,13 @@ def run_part(ports: Ports, message: SegmentBuildMsg, budget: float = BUDGET_SECO
     part = progress.parts.get(message.part) if progress else None
     if part is not None and part.done:
         return  # a redelivered message of a finished part
+    if part is not None and part.scanned and part.cursor != message.cursor:
+        return  # a redelivered message the part has moved past (its successor carries the part on)
     compiled = compile_segment(definition, ports.settings.counter_window_days)
     snapshot = REGISTRY.snapshot(ports)
     reached = part or BuildPart()
     cursor = message.cursor
-    deadline = time.monotonic() + budget
+    deadline = time.monotonic() + (BUDGET_SECONDS if budget is None else budget)
     reads_memberships = bool(compiled.reads.lists or compiled.reads.segments)
     while True:
         records, cursor = ports.contacts.scan_part(message.part, message.parts, PAGE, cursor)

@@ -202,3 +202,25 @@ def test_preview_counts_and_samples_without_saving(world: World) -> None:
     found = inspect.preview(world.ports, SegmentIn(name="p", rule={"field": "email", "op": "isSet"}))
     assert (found.count, found.scanned, found.complete, found.sample) == (1, 2, True, ["ann"])
     assert world.ports.segments.segments() == []
+
+
+def test_redelivered_computation_messages_do_not_scan_a_part_twice(world: World, monkeypatch: Any) -> None:
+    from chalicelib.segments.models import Generation
+    from chalicelib.services import background
+    from chalicelib.services.segments import builds
+
+    for n in range(30):
+        world.contact(f"c{n}", email=f"c{n}@example.com")
+    monkeypatch.setattr(builds, "PAGE", 2)
+    monkeypatch.setattr(builds, "BUDGET_SECONDS", 0.0)  # one page per message: parts go on in chains
+    definitions.create_segment(world.ports, SegmentIn(id="s", name="s", rule={"field": "email", "op": "isSet"}))
+    handled: list[tuple[str, str]] = []
+    while pending := world.ports.publisher.drain_records("imports"):  # type: ignore[attr-defined]
+        background.consume(world.ports, pending)
+        background.consume(world.ports, pending)  # each delivered twice, as SQS may
+        handled += pending
+    assert len(handled) > 8  # the parts ran as chains
+    background.consume(world.ports, handled)  # and all of them once more, late
+    progress = world.ports.segments.build(Generation("s", 1))
+    assert progress is not None and progress.scanned == 30
+    assert world.members() == {f"c{n}" for n in range(30)}
