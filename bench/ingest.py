@@ -1,8 +1,9 @@
 """``make bench``: cold start, ingestion throughput and cost per event, and sustained load, each beside a
 baseline measured in the same run.
 
-Usage: python -m bench.ingest [cold_start] [sdk] [ingest] [imports] [sustained]   (no argument: all five, in this
-order; BENCH_QUICK=1 shrinks the cold start and sustained-load runs; sizes in ``bench.config``)
+Usage: python -m bench.ingest [cold_start] [sdk] [ingest] [imports] [segments] [sustained]   (no argument: all six,
+in this order; BENCH_QUICK=1 shrinks the cold start, segments and sustained-load runs; sizes in ``bench.config``
+and ``bench.segments_phase.SegmentsConfig``)
 
 * Cold start (``bench.cold_start``): ``import app`` vs. ``import chalice, boto3, pydantic`` in fresh
   interpreters. Runs first, while nothing else runs on the machine.
@@ -21,6 +22,9 @@ order; BENCH_QUICK=1 shrinks the cold start and sustained-load runs; sizes in ``
   events/s are moto's, not AWS's; the ratios are the point.
 * Imports (``bench.imports_phase``): a 5,000-row contact import applied by the imports consumer vs. the same
   contacts written straight with BatchWriteItem, against the local runtime's moto.
+* Segments (``bench.segments_phase``): rule evaluation in memory vs. a hand-written function; a full
+  computation vs. a raw parallel scan and a sweep vs. a full computation, against the local runtime's moto;
+  event -> ``Segment Entered`` on ``make run``'s runtime in a subprocess.
 * Sustained load (``bench.sustained``): ``make run``'s runtime in a subprocess under two concurrent clients,
   with a drained queue and with a standing backlog. Runs last, after the in-process runtime has stopped.
 
@@ -30,10 +34,12 @@ This module owns only the run.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
 import time
+from collections.abc import Iterator
 
 from bench import cold_start
 from bench.common import DOCS, machine_note, replace_section
@@ -52,10 +58,13 @@ from bench.report import (
     sustained_section,
 )
 from bench.sdk_size import measure, section
+from bench.segments_phase import bench_build, bench_evaluation, bench_latency, segments_config
+from bench.segments_report import SegmentsResult, print_segments, segments_section
 from bench.sustained import bench_sustained
 from chalicelib.local.runtime import LocalRuntime
 
-SECTIONS = ("cold_start", "sdk", "ingest", "imports", "sustained")
+SECTIONS = ("cold_start", "sdk", "ingest", "imports", "segments", "sustained")
+_ENVIRON = dict(os.environ)  # as make bench started: a stopped LocalRuntime leaves its AWS_ENDPOINT_URL behind
 
 
 def run_ingest() -> None:
@@ -104,6 +113,46 @@ def run_imports() -> None:
     print_imports(result)
 
 
+@contextlib.contextmanager
+def _started_environment() -> Iterator[None]:
+    """Run with the environment this process started with, and leave it so: a LocalRuntime points
+    ``AWS_ENDPOINT_URL`` (and the ``ORBIT_*`` settings) at its moto and keeps them after it stops, so a later
+    runtime would reuse the stopped moto's address instead of starting its own."""
+    os.environ.clear()
+    os.environ.update(_ENVIRON)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(_ENVIRON)
+
+
+def run_segments() -> None:
+    config = segments_config()
+    started = time.perf_counter()
+    print(f"  rule evaluation over {config.eval_contacts:,} contacts in memory ...", flush=True)
+    evaluation = bench_evaluation(config)
+    with _started_environment():
+        runtime = LocalRuntime(port=0, stage="bench-segments")
+        runtime.start()
+        try:
+            for worker in [*runtime.pollers, runtime.scheduler]:  # the bench drains the imports queue itself
+                worker.stopping.set()
+            for worker in [*runtime.pollers, runtime.scheduler]:
+                worker.join(timeout=5)
+            runtime.pollers = []
+            runtime.scheduler = None
+            print(f"  full computation and sweep over {config.build_contacts:,} contacts on moto ...", flush=True)
+            build = bench_build(config)
+        finally:
+            runtime.stop()
+    print(f"  event -> Segment Entered, {config.latency_samples} samples on make run's runtime ...", flush=True)
+    latency = bench_latency(config)
+    result = SegmentsResult(config, evaluation, build, latency, time.perf_counter() - started)
+    replace_section(DOCS / "benchmarks.md", "segments", segments_section(result))
+    print_segments(result)
+
+
 def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's and the dev server's request lines
@@ -121,10 +170,15 @@ def main(argv: list[str]) -> int:
     if "sdk" in chosen:
         replace_section(DOCS / "benchmarks.md", "sdk", section(measure()))
     if "ingest" in chosen:
-        run_ingest()
+        with _started_environment():
+            run_ingest()
     if "imports" in chosen:
         print("imports: a 5,000-row contact import vs. raw BatchWriteItem ...", flush=True)
-        run_imports()
+        with _started_environment():
+            run_imports()
+    if "segments" in chosen:
+        print("segments: evaluation, full computation vs. scan, sweep, event -> Segment Entered ...", flush=True)
+        run_segments()
     if "sustained" in chosen:
         print("sustained load: make run's runtime under two clients ...", flush=True)
         load = bench_sustained()

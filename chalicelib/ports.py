@@ -22,7 +22,16 @@ from chalicelib.contacts.fields import FieldDeclaration
 from chalicelib.contacts.record import ContactRecord
 from chalicelib.events.models import Event
 from chalicelib.messages import DeadLetter, QueueMessage, Stream
-from chalicelib.segments.models import BuildPart, BuildProgress, Generation, MemberState, SegmentDef, Written
+from chalicelib.segments.models import (
+    UNREAD,
+    BuildPart,
+    BuildProgress,
+    Generation,
+    MemberState,
+    SegmentDef,
+    Unread,
+    Written,
+)
 from chalicelib.settings import Settings
 
 Order = dict[str, Any]
@@ -322,10 +331,14 @@ class Memberships(Protocol):
         """The stored states of these contacts (absent: not a member, nothing due)."""
         ...
 
-    def write(self, generation: Generation, key: str, new: MemberState) -> Written:
+    def write(
+        self, generation: Generation, key: str, new: MemberState, expected: MemberState | None | Unread = UNREAD
+    ) -> Written:
         """Store ``new`` unless the stored state was evaluated on a newer contact version (equal versions
         overwrite: a sweep re-evaluates the same version later). The generation's member count changes by
-        one exactly when membership flips, in the same atomic write."""
+        one exactly when membership flips, in the same atomic write. ``expected``: the state the caller read
+        (None: none), a hint that spares a read when it is still what is stored; a stale hint costs a retry,
+        never a wrong write or count."""
         ...
 
     def remove(self, generation: Generation, key: str, version: int) -> Written:

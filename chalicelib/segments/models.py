@@ -62,6 +62,16 @@ class MemberState:
     changed_at: str = ""  # when it last entered or left
 
 
+class Unread:
+    """No state was read: the write must read what is stored first."""
+
+    def __repr__(self) -> str:
+        return "UNREAD"
+
+
+UNREAD = Unread()
+
+
 @dataclass(frozen=True)
 class Written:
     """What a membership write did: whether it applied (False: a newer evaluation was stored; nothing

@@ -39,7 +39,16 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.clock import Clock, iso
 from chalicelib.errors import Conflict, NotFound, Retryable
-from chalicelib.segments.models import BuildPart, BuildProgress, Generation, MemberState, SegmentDef, Written
+from chalicelib.segments.models import (
+    UNREAD,
+    BuildPart,
+    BuildProgress,
+    Generation,
+    MemberState,
+    SegmentDef,
+    Unread,
+    Written,
+)
 from chalicelib.storage.dynamo import PAGE_CALLS, PAGE_READ, Table, backoff, bad_cursor, translate
 from chalicelib.storage.items import Item, item_size, serialize, write_units
 
@@ -391,20 +400,34 @@ class DynamoMemberships:
         items = self.table.batch_get([{"pk": _shard_pk(generation, shard_of(k)), "sk": k} for k in wanted])
         return {i["sk"]: _state(i) for i in items}
 
-    def write(self, generation: Generation, key: str, new: MemberState) -> Written:
-        return self._change(generation, key, new.version, new)
+    def write(
+        self, generation: Generation, key: str, new: MemberState, expected: MemberState | None | Unread = UNREAD
+    ) -> Written:
+        return self._change(generation, key, new.version, new, expected)
 
     def remove(self, generation: Generation, key: str, version: int) -> Written:
         return self._change(generation, key, version, None)
 
-    def _change(self, generation: Generation, key: str, version: int, new: MemberState | None) -> Written:
-        """Read, decide, write on the condition that nothing changed since the read; again on a lost race."""
+    def _change(
+        self,
+        generation: Generation,
+        key: str,
+        version: int,
+        new: MemberState | None,
+        expected: MemberState | None | Unread = UNREAD,
+    ) -> Written:
+        """Read, decide, write on the condition that nothing changed since the read; again on a lost race. With
+        ``expected`` the first attempt trusts it instead of reading (its condition still checks it)."""
         primary = {"pk": _shard_pk(generation, shard_of(key)), "sk": key}
         for attempt in range(WRITE_ATTEMPTS):
             if attempt > 1:
                 self.sleep(backoff(attempt))
-            stored = self.table.get(primary)
-            previous = _state(stored) if stored else None
+            if attempt == 0 and not isinstance(expected, Unread):
+                stored = _state_item(generation, key, expected) if expected is not None else None
+                previous = expected
+            else:
+                stored = self.table.get(primary)
+                previous = _state(stored) if stored else None
             if previous is not None and previous.version > version:
                 return Written(applied=False, previous=previous)
             if previous is None and new is None:

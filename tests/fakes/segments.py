@@ -16,7 +16,16 @@ from typing import Any
 from chalicelib.clock import Clock, FixedClock, iso
 from chalicelib.errors import Conflict, ErrorDetail, InvalidInput, NotFound
 from chalicelib.ports import Memberships, SegmentStore
-from chalicelib.segments.models import BuildPart, BuildProgress, Generation, MemberState, SegmentDef, Written
+from chalicelib.segments.models import (
+    UNREAD,
+    BuildPart,
+    BuildProgress,
+    Generation,
+    MemberState,
+    SegmentDef,
+    Unread,
+    Written,
+)
 from tests.fakes.items import stored_value
 
 _CURSOR = "fake."
@@ -144,7 +153,10 @@ class FakeMemberships:
             stored = self.by_generation.get(generation, {})
             return {k: stored[k] for k in dict.fromkeys(keys) if k in stored}
 
-    def write(self, generation: Generation, key: str, new: MemberState) -> Written:
+    def write(
+        self, generation: Generation, key: str, new: MemberState, expected: MemberState | None | Unread = UNREAD
+    ) -> Written:
+        """``expected`` is only a hint to the adapter; the fake reads under its lock either way."""
         return self._change(generation, key, new.version, stored_state(new))
 
     def remove(self, generation: Generation, key: str, version: int) -> Written:

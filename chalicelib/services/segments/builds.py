@@ -16,7 +16,7 @@ from chalicelib.ports import Ports
 from chalicelib.segments.evaluate import evaluate
 from chalicelib.segments.models import PARTS, BuildPart, BuildProgress, Generation, SegmentDef
 from chalicelib.services.segments import membership
-from chalicelib.services.segments.registry import REGISTRY, compile_segment
+from chalicelib.services.segments.registry import REGISTRY, Compiled, Snapshot, compile_segment
 
 log = logging.getLogger("orbit.segments")
 
@@ -63,13 +63,15 @@ def run_part(ports: Ports, message: SegmentBuildMsg, budget: float | None = None
     reached = part or BuildPart()
     cursor = message.cursor
     deadline = time.monotonic() + (BUDGET_SECONDS if budget is None else budget)
-    reads_memberships = bool(compiled.reads.lists or compiled.reads.segments)
+    named = _named_generations(compiled, snapshot)
     while True:
         records, cursor = ports.contacts.scan_part(message.part, message.parts, PAGE, cursor)
-        own = ports.memberships.states(generation, [r.key for r in records]) if records else {}
+        page_keys = [r.key for r in records]
+        own = ports.memberships.states(generation, page_keys) if records else {}
+        theirs = {g: ports.memberships.states(g, page_keys) for g in named} if records else {}
         now = ports.clock.now()
         for record in records:
-            states = membership.stored_states(ports, record.key) if reads_memberships else {}
+            states = {g: found[record.key] for g, found in theirs.items() if record.key in found}
             verdict = evaluate(
                 compiled.rule, compiled.exclude, membership.facts_for(ports, snapshot, record, states, now)
             )
@@ -84,6 +86,13 @@ def run_part(ports: Ports, message: SegmentBuildMsg, budget: float | None = None
         ports.publisher.publish([message.model_copy(update={"cursor": cursor})])
     elif after.done:
         finish(ports, generation)
+
+
+def _named_generations(compiled: Compiled, snapshot: Snapshot) -> list[Generation]:
+    """The generations a rule reads membership from: each list it names, and each segment's served one."""
+    served = {c.id: c.definition.serving for c in snapshot.segments}
+    lists = [Generation(list_id, 0) for list_id in sorted(compiled.reads.lists)]
+    return lists + [served[s] for s in sorted(compiled.reads.segments) if s in served]
 
 
 def finish(ports: Ports, generation: Generation) -> None:

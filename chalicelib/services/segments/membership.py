@@ -135,7 +135,7 @@ def store(
         return False, old
     if flipped and publish is not None:  # the event goes out before the state: a retry finds the flip again
         announce(ports, publish, record, verdict.member, at, now)
-    written = ports.memberships.write(generation, record.key, new)
+    written = ports.memberships.write(generation, record.key, new, expected=old)
     if not written.applied:
         return False, written.previous
     return flipped, new

@@ -55,8 +55,10 @@ def sweep(ports: Ports, max_contacts: int = 50_000) -> SweepResult:
                         result.entered += int(t.entered)
                         result.exited += int(not t.entered)
                     result.evaluated += 1
-                    after = ports.memberships.states(generation, [key]).get(key)
-                    progressed |= after is None or after.next_at != state.next_at
+                after = ports.memberships.states(generation, [key for key, _ in due])
+                progressed |= any(
+                    key not in after or after[key].next_at != state.next_at for key, state in due if key in records
+                )
                 if not progressed:  # nothing moved (a newer evaluation owns these): leave them to the next run
                     log.warning("due states did not move", extra={"segment": compiled.id, "count": len(due)})
                     break

@@ -169,11 +169,11 @@ def test_a_failed_membership_write_fails_the_records_and_the_retry_applies_it(wo
     real_write = memberships.write
     calls = {"n": 0}
 
-    def failing_once(*args: Any) -> Any:
+    def failing_once(*args: Any, **kwargs: Any) -> Any:
         calls["n"] += 1
         if calls["n"] == 1:
             raise RuntimeError("throttled")
-        return real_write(*args)
+        return real_write(*args, **kwargs)
 
     memberships.write = failing_once  # type: ignore[method-assign]
     view = world.event("ann", "Product Viewed", category="Shoes")
