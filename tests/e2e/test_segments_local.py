@@ -15,14 +15,15 @@ def test_an_event_enters_a_contact_and_its_activity_shows_segment_entered(platfo
     tag = uuid.uuid4().hex[:8]
     external_id, segment_id = f"seg-e2e-{tag}", f"shoes-{tag}"
     assert platform.request("PUT", f"/v1/contacts/{external_id}", {"firstName": "Ann"})[0] in (200, 201)
-    rule = {"event": "Product Viewed", "where": [{"property": "category", "op": "eq", "value": "Shoes"}]}
+    category = f"Shoes {tag}"  # the runtime is shared with other tests: a category only this test views
+    rule = {"event": "Product Viewed", "where": [{"property": "category", "op": "eq", "value": category}]}
     status, created = platform.request("POST", "/v1/segments", {"id": segment_id, "name": "Shoes", "rule": rule})
     assert status == 201, created
     ready = platform.until(
         lambda: platform.request("GET", f"/v1/segments/{segment_id}")[1]["status"] == "ready", timeout=90
     )
     assert ready, "the computation never finished"
-    event = {"type": "Product Viewed", "externalId": external_id, "properties": {"category": "Shoes"}}
+    event = {"type": "Product Viewed", "externalId": external_id, "properties": {"category": category}}
     assert platform.request("POST", "/v1/events", {"events": [event]})[0] == 202
 
     def entered() -> list[dict[str, Any]]:
