@@ -8,17 +8,19 @@ from typing import Any
 from chalice.app import Chalice, Rate, Response, SQSEvent
 
 from chalicelib import jobs, logs
-from chalicelib.api import contacts, docs, events, fields, lists, products, segments, tracking
+from chalicelib.api import contacts, docs, events, fields, lists, messages, products, segments, templates, tracking
 from chalicelib.api.middleware import error_shape
 from chalicelib.settings import get_settings
+from chalicelib.web import outbox
 from chalicelib.web import routes as web
 
 app = Chalice(app_name="orbit", configure_logs=False)  # chalicelib.logs owns the "orbit" logger
-app.api.binary_types += ["application/*", "text/*"]  # bodies pass API Gateway byte for byte (gzip)
+# bodies pass API Gateway byte for byte (gzip, one-click unsubscribe forms), and so does the open pixel's GIF
+app.api.binary_types += ["application/*", "text/*", "multipart/form-data", "image/*"]
 app.log.setLevel(logging.INFO)
 logs.configure()
 app.experimental_feature_flags.update(["BLUEPRINTS"])
-for module in (contacts, events, fields, tracking, products, lists, segments, docs, web):
+for module in (contacts, events, fields, tracking, products, lists, segments, templates, messages, docs, outbox, web):
     app.register_blueprint(module.bp)
 
 

@@ -29,6 +29,7 @@ def build(settings: Settings, clock: Clock | None = None, listeners: tuple[Liste
     from chalicelib.messages import Stream
     from chalicelib.ports import Ports
     from chalicelib.providers.feed_download import HttpFeedDownloader
+    from chalicelib.providers.senders import ChannelSenders
     from chalicelib.storage.contacts import DynamoContactMerges, DynamoContactStore
     from chalicelib.storage.dead_letters import SqsDeadLetters
     from chalicelib.storage.dynamo import Table
@@ -36,12 +37,14 @@ def build(settings: Settings, clock: Clock | None = None, listeners: tuple[Liste
     from chalicelib.storage.fields import DynamoFieldStore
     from chalicelib.storage.imports import DynamoImportJobStore
     from chalicelib.storage.keys import DynamoKeyStore
+    from chalicelib.storage.messages import DynamoMessageStore
     from chalicelib.storage.orders import DynamoOrderStore
     from chalicelib.storage.products import DynamoProductStore
     from chalicelib.storage.queue import SqsPublisher, SqsQueue
     from chalicelib.storage.queue_status import SqsQueueStatus
     from chalicelib.storage.segments import DynamoMemberships, DynamoSegmentStore
     from chalicelib.storage.suppressions import DynamoSuppressions
+    from chalicelib.storage.templates import DynamoTemplateStore
 
     ddb = aws.dynamodb()
     sqs = aws.sqs()
@@ -50,6 +53,7 @@ def build(settings: Settings, clock: Clock | None = None, listeners: tuple[Liste
     meta = Table(ddb, settings.meta_table)
     contacts = Table(ddb, settings.contacts_table)
     segments = Table(ddb, settings.segments_table)
+    messages = DynamoMessageStore(Table(ddb, settings.messages_table), clock, settings.events_retention_days)
     queues: dict[Stream, SqsQueue] = {
         "events": SqsQueue(sqs, settings.events_queue, sleep=time.sleep),
         "imports": SqsQueue(sqs, settings.imports_queue, sleep=time.sleep),
@@ -75,6 +79,9 @@ def build(settings: Settings, clock: Clock | None = None, listeners: tuple[Liste
         queue_status=SqsQueueStatus(queues, dlqs, cloudwatch=aws.cloudwatch),
         segments=DynamoSegmentStore(segments, clock),
         memberships=DynamoMemberships(segments),
+        templates=DynamoTemplateStore(meta),
+        messages=messages,
+        senders=ChannelSenders(settings, messages, clock),
         downloader=HttpFeedDownloader(),
         changes=ContactChanges(list(listeners)),
     )

@@ -8,7 +8,7 @@ implementation to it.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -22,6 +22,9 @@ from chalicelib.contacts.fields import FieldDeclaration
 from chalicelib.contacts.record import ContactRecord
 from chalicelib.events.models import Event
 from chalicelib.messages import DeadLetter, QueueMessage, Stream
+from chalicelib.messaging.ledger import Claim
+from chalicelib.messaging.outbound import Mark, Message, OutboxItem, Outgoing, SendResult, Status
+from chalicelib.messaging.templates import Template
 from chalicelib.segments.models import (
     UNREAD,
     BuildPart,
@@ -390,6 +393,9 @@ class Ports:
     queue_status: QueueStatus
     segments: SegmentStore
     memberships: Memberships
+    templates: TemplateStore
+    messages: MessageStore
+    senders: Senders
     changes: ContactChanges = field(default_factory=ContactChanges)
 
 
@@ -409,4 +415,106 @@ class QueueStatus(Protocol):
 
     def status(self, stream: Stream) -> QueueState:
         """The stream's counts (approximate, as SQS keeps them); Retryable when the queue cannot be read."""
+        ...
+
+
+class MessageStore(Protocol):
+    """The send ledger, message records with their counters, the first time recipients did something to a
+    message, the sandbox's outbox, and the stage's link secret."""
+
+    def claim(self, claim: Claim) -> Claim:
+        """Record ``claim`` unless its ledger key is claimed; returns the stored claim either way (the first wins,
+        so a retry gets back the message id the first attempt claimed)."""
+        ...
+
+    def create_message(self, message: Message) -> Message:
+        """Store a new message unless one with its id exists; returns the stored one."""
+        ...
+
+    def message(self, message_id: str) -> Message | None: ...
+
+    def update_message(self, message_id: str, expected: Status, changes: Mapping[str, Any]) -> Message:
+        """Set ``changes`` (``Message`` field names other than ``id``, ``counters`` and ``first``) only if the stored
+        status is ``expected``, and return the message as stored after it. Conflict when the status differs
+        (writing nothing); NotFound when there is no such message."""
+        ...
+
+    def count(self, message_id: str, counter: str, at: str) -> None:
+        """Add one to the message's ``counter``; the first time, ``at`` becomes its first moment. A message that
+        does not exist is left alone."""
+        ...
+
+    def mark(self, message_id: str, act: str, at: str) -> Mark:
+        """The first time ``act`` happened to the message (``open``, ``click:<link>``, ``unsubscribe``): the first
+        call records ``at``; every call returns what is stored."""
+        ...
+
+    def mark_done(self, message_id: str, act: str) -> None:
+        """Note that the event announcing ``act`` was published (a later ``mark`` returns ``done``)."""
+        ...
+
+    def record_outbox(self, item: OutboxItem) -> None:
+        """Keep the sandbox's copy of a message; recording the same message id again changes nothing."""
+        ...
+
+    def outbox(
+        self, limit: int, cursor: str | None = None, *, channel: str | None = None, contact_key: str | None = None
+    ) -> tuple[list[OutboxItem], str | None]:
+        """Up to ``limit`` outbox items, newest first, of ``channel`` and ``contact_key`` when given, and a cursor
+        for the next page (None: no more); a page may hold fewer while more follow. A cursor not from this
+        listing is InvalidInput."""
+        ...
+
+    def outbox_item(self, message_id: str) -> OutboxItem | None: ...
+
+    def stage_secret(self, candidate: str) -> str:
+        """The stage's stored link-signing secret; when there is none, ``candidate`` is stored and returned (the
+        first caller wins, so every process signs with the same one)."""
+        ...
+
+
+class Sender(Protocol):
+    """One provider's way of delivering messages on a channel."""
+
+    name: str  # the provider, as messages record it: "sandbox", "ses", ...
+    idempotent: bool  # sending a message id again is safe (the sender or its provider dedupes by it)
+
+    def send(self, message: Outgoing) -> SendResult:
+        """Hand ``message`` to the provider. Retryable: it did not take it, a later try may succeed; Permanent: it
+        refused it for good (the reason in the message)."""
+        ...
+
+
+class Senders(Protocol):
+    """Which sender serves each channel on this stage."""
+
+    def sender(self, channel: str) -> Sender:
+        """The channel's sender; Permanent when the stage has none for it."""
+        ...
+
+    def providers(self) -> dict[str, str]:
+        """Each channel's provider name (``sandbox`` unless configured otherwise)."""
+        ...
+
+
+class TemplateStore(Protocol):
+    """Message templates by id, with an optimistic revision."""
+
+    def create_template(self, template: Template) -> None:
+        """Store a new template; Conflict when its id exists."""
+        ...
+
+    def template(self, template_id: str) -> Template | None: ...
+
+    def templates(self) -> list[Template]:
+        """Every template, oldest first (``createdAt``, then id); one saved a moment ago is listed."""
+        ...
+
+    def replace_template(self, template: Template, expected_revision: int) -> None:
+        """Store ``template`` (its ``revision`` already raised) only if the stored one is at ``expected_revision``;
+        Conflict otherwise, writing nothing. NotFound when there is no such template."""
+        ...
+
+    def delete_template(self, template_id: str) -> None:
+        """Remove a template; NotFound when there is none."""
         ...

@@ -19,6 +19,7 @@ class Settings(BaseModel):
     meta_table: str = Field(default="orbit-dev-meta", min_length=1)
     products_table: str = Field(default="orbit-dev-products", min_length=1)
     segments_table: str = Field(default="orbit-dev-segments", min_length=1)
+    messages_table: str = Field(default="orbit-dev-messages", min_length=1)
     events_queue: str = Field(default="orbit-dev-events", min_length=1)
     imports_queue: str = Field(default="orbit-dev-imports", min_length=1)
     events_dlq: str = Field(default="orbit-dev-events-dlq", min_length=1)
@@ -33,6 +34,13 @@ class Settings(BaseModel):
     time_scale: float = 1.0
     demo_site_key: str = ""
     allow_private_webhooks: bool = False
+    # messages (docs/messages.md): each channel's provider ("email=ses,sms=sns"; a channel not named goes to the
+    # sandbox), the secrets that sign tracking and unsubscribe links (comma-separated, the first signs; empty: a
+    # secret generated once and kept in the messages table) and the public base URL those links point at (empty:
+    # the URL the sending request came in on)
+    message_providers: str = ""
+    link_secret: str = ""
+    public_url: str = ""
 
 
 ENV_VARS = {
@@ -44,6 +52,7 @@ ENV_VARS = {
     "meta_table": "ORBIT_META_TABLE",
     "products_table": "ORBIT_PRODUCTS_TABLE",
     "segments_table": "ORBIT_SEGMENTS_TABLE",
+    "messages_table": "ORBIT_MESSAGES_TABLE",
     "events_queue": "ORBIT_EVENTS_QUEUE",
     "imports_queue": "ORBIT_IMPORTS_QUEUE",
     "events_dlq": "ORBIT_EVENTS_DLQ",
@@ -56,6 +65,9 @@ ENV_VARS = {
     "time_scale": "ORBIT_TIME_SCALE",
     "demo_site_key": "ORBIT_DEMO_SITE_KEY",
     "allow_private_webhooks": "ORBIT_ALLOW_PRIVATE_WEBHOOKS",
+    "message_providers": "ORBIT_MESSAGE_PROVIDERS",
+    "link_secret": "ORBIT_LINK_SECRET",
+    "public_url": "ORBIT_PUBLIC_URL",
 }
 
 
@@ -64,7 +76,7 @@ def settings_from_env(environ: dict[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     values = {field: env[var] for field, var in ENV_VARS.items() if env.get(var)}
     stage = values.get("stage", "dev")
-    for field in ("contacts", "events", "orders", "meta", "products", "segments"):
+    for field in ("contacts", "events", "orders", "meta", "products", "segments", "messages"):
         values.setdefault(f"{field}_table", f"orbit-{stage}-{field}")
     for queue in ("events", "imports"):
         values.setdefault(f"{queue}_queue", f"orbit-{stage}-{queue}")

@@ -21,6 +21,7 @@ OUTPUT_ENV = {
     "MetaTableName": "ORBIT_META_TABLE",
     "ProductsTableName": "ORBIT_PRODUCTS_TABLE",
     "SegmentsTableName": "ORBIT_SEGMENTS_TABLE",
+    "MessagesTableName": "ORBIT_MESSAGES_TABLE",
     "EventsQueueName": "ORBIT_EVENTS_QUEUE",
     "ImportsQueueName": "ORBIT_IMPORTS_QUEUE",
 }

@@ -12,7 +12,8 @@ from chalicelib.contacts.record import KIND_CONTACT, ContactRecord
 from chalicelib.storage.dynamo import Table, checked_start, collect_page, translate
 from chalicelib.storage.items import Item, item_size, serialize, write_units
 
-_PROFILE_ATTRS = ("email", "phone", "firstName", "lastName", "languageCode", "timeZone", "address")
+# the standard fields, and per-channel consent ({"email": {"status", "at", "source"}}, docs/messages.md)
+_PROFILE_ATTRS = ("email", "phone", "firstName", "lastName", "languageCode", "timeZone", "address", "consent")
 
 
 def _to_item(rec: ContactRecord) -> Item:

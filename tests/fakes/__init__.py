@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from chalicelib.clock import Clock, FixedClock
 from chalicelib.ports import Ports
+from chalicelib.providers.senders import ChannelSenders
 from chalicelib.settings import Settings
 from tests.fakes.catalog import FakeCatalog
 from tests.fakes.contacts import FakeContactStore
@@ -17,12 +18,14 @@ from tests.fakes.dead_letters import FakeDeadLetters
 from tests.fakes.downloader import FakeDownloader
 from tests.fakes.events import FakeEventLog
 from tests.fakes.merges import FakeContactMerges
+from tests.fakes.messages import FakeMessageStore
 from tests.fakes.meta import FakeFieldStore, FakeImportJobStore, FakeKeyStore
 from tests.fakes.orders import FakeOrderStore
 from tests.fakes.publisher import FakePublisher
 from tests.fakes.queue_status import FakeQueueStatus
 from tests.fakes.segments import FakeMemberships, FakeSegmentStore
 from tests.fakes.suppressions import FakeSuppressions
+from tests.fakes.templates import FakeTemplateStore
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -38,10 +41,12 @@ __all__ = [
     "FakeImportJobStore",
     "FakeKeyStore",
     "FakeMemberships",
+    "FakeMessageStore",
     "FakeOrderStore",
     "FakePublisher",
     "FakeSegmentStore",
     "FakeSuppressions",
+    "FakeTemplateStore",
     "fake_ports",
 ]
 
@@ -51,8 +56,10 @@ def fake_ports(clock: Clock | None = None, settings: Settings | None = None) -> 
     publisher = FakePublisher()
     contacts = FakeContactStore()
     clock = clock or FixedClock(NOW)
+    settings = settings or Settings()
+    messages = FakeMessageStore()
     return Ports(
-        settings=settings or Settings(),
+        settings=settings,
         clock=clock,
         contacts=contacts,
         events=FakeEventLog(),
@@ -69,4 +76,7 @@ def fake_ports(clock: Clock | None = None, settings: Settings | None = None) -> 
         queue_status=FakeQueueStatus(publisher, dead_letters),
         segments=FakeSegmentStore(clock),
         memberships=FakeMemberships(),
+        templates=FakeTemplateStore(),
+        messages=messages,
+        senders=ChannelSenders(settings, messages, clock),
     )

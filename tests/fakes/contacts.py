@@ -20,8 +20,8 @@ FINDABLE = ("email", "phone")
 
 def stored_record(rec: ContactRecord) -> ContactRecord:
     """A fresh copy of ``rec`` as the DynamoDB adapter would load it back: only the standard profile
-    attributes, empty collections for absent ones, DynamoDB's number and collection types."""
-    profile = {a: stored_value(rec.profile[a]) for a in STANDARD_FIELDS if rec.profile.get(a) is not None}
+    attributes and consent, empty collections for absent ones, DynamoDB's number and collection types."""
+    profile = {a: stored_value(rec.profile[a]) for a in (*STANDARD_FIELDS, "consent") if rec.profile.get(a) is not None}
     copy = ContactRecord(
         key=rec.key,
         kind=rec.kind,

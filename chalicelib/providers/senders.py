@@ -1,0 +1,78 @@
+"""Which sender serves each channel: the stage's ``ORBIT_MESSAGE_PROVIDERS`` (``email=ses,sms=sns``) over the
+sandbox, which serves every channel the setting does not name.
+
+A provider module registers a factory in ``FACTORIES`` under its name (``ses``, ``sns``, ``twilio``, ``fcm``,
+``webpush``, ``telegram``, ``viber``); this release ships the sandbox only, so naming another provider makes that
+channel's sends fail with a reason (Permanent) rather than go to the sandbox unnoticed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from chalicelib.clock import Clock
+from chalicelib.errors import Permanent
+from chalicelib.messaging.outbound import CHANNELS, SANDBOX
+from chalicelib.ports import MessageStore, Sender
+from chalicelib.providers.sandbox import SandboxSender
+from chalicelib.settings import Settings
+
+Factory = Callable[[Settings, MessageStore, Clock], Sender]  # credentials come from the settings
+
+
+def _sandbox(settings: Settings, store: MessageStore, clock: Clock) -> Sender:
+    return SandboxSender(store, clock)
+
+
+FACTORIES: dict[str, Factory] = {SANDBOX: _sandbox}
+
+
+def parse_providers(setting: str) -> dict[str, str]:
+    """Each channel's provider name from ``channel=provider`` pairs (comma-separated); unnamed channels get the
+    sandbox. ValueError for an unknown channel or a pair without ``=``."""
+    chosen = dict.fromkeys(CHANNELS, SANDBOX)
+    for pair in (p.strip() for p in setting.split(",")):
+        if not pair:
+            continue
+        channel, sep, provider = (part.strip() for part in pair.partition("="))
+        if not sep or not provider:
+            raise ValueError(f"ORBIT_MESSAGE_PROVIDERS: {pair!r} is not channel=provider")
+        if channel not in chosen:
+            raise ValueError(f"ORBIT_MESSAGE_PROVIDERS: {channel!r} is not a channel ({', '.join(CHANNELS)})")
+        chosen[channel] = provider.lower()
+    return chosen
+
+
+class ChannelSenders:
+    """``Senders`` for ``settings.message_providers``: one sender per provider, built on first use and shared by
+    the channels it serves. A setting that does not parse fails every send with its reason (it never stops the
+    rest of the platform from starting)."""
+
+    def __init__(self, settings: Settings, store: MessageStore, clock: Clock) -> None:
+        self._settings = settings
+        self._problem: str | None = None
+        try:
+            self._providers = parse_providers(settings.message_providers)
+        except ValueError as exc:
+            self._providers, self._problem = {}, str(exc)
+        self._store = store
+        self._clock = clock
+        self._built: dict[str, Sender] = {}
+
+    def providers(self) -> dict[str, str]:
+        return dict(self._providers)
+
+    def sender(self, channel: str) -> Sender:
+        if self._problem is not None:
+            raise Permanent(self._problem)
+        provider = self._providers.get(channel)
+        if provider is None:
+            raise Permanent(f"There is no {channel!r} channel")
+        if provider not in self._built:
+            factory = FACTORIES.get(provider)
+            if factory is None:
+                raise Permanent(
+                    f"The {channel} provider {provider!r} is not available in this release; set ORBIT_MESSAGE_PROVIDERS"
+                )
+            self._built[provider] = factory(self._settings, self._store, self._clock)
+        return self._built[provider]
