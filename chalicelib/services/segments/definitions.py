@@ -12,6 +12,8 @@ from chalicelib.errors import Conflict, ErrorDetail, InvalidInput, NotFound
 from chalicelib.ports import Ports
 from chalicelib.segments import rules
 from chalicelib.segments.models import Generation, SegmentDef, SegmentKind
+from chalicelib.services.segments import builds
+from chalicelib.services.segments.registry import REGISTRY
 
 
 def get(ports: Ports, segment_id: str, kind: SegmentKind) -> SegmentDef:
@@ -212,8 +214,6 @@ def create_segment(ports: Ports, body: rules.SegmentIn) -> SegmentDef:
         updated_at=now,
     )
     ports.segments.create_segment(definition)
-    from chalicelib.services.segments import builds
-
     builds.start(ports, definition)
     return definition
 
@@ -221,8 +221,6 @@ def create_segment(ports: Ports, body: rules.SegmentIn) -> SegmentDef:
 def replace_segment(ports: Ports, segment_id: str, body: rules.SegmentIn, expected_revision: int | None) -> SegmentDef:
     """Change a segment. A new rule or exclusion starts a new generation; the current one serves until it is
     complete. ``expected_revision`` (the client's ``If-Match``) refuses a change made on a stale copy."""
-    from chalicelib.services.segments import builds
-
     current = get(ports, segment_id, "segment")
     if body.id is not None and body.id != segment_id:
         raise InvalidInput("A segment's id cannot change", [ErrorDetail("id", f"must be {segment_id!r} or absent")])
@@ -259,8 +257,6 @@ def replace_segment(ports: Ports, segment_id: str, body: rules.SegmentIn, expect
 
 def recompute(ports: Ports, segment_id: str) -> SegmentDef:
     """Compute the segment again from every contact (a new generation; the current one serves meanwhile)."""
-    from chalicelib.services.segments import builds
-
     current = get(ports, segment_id, "segment")
     if current.building is not None:
         return current  # one is running
@@ -273,6 +269,4 @@ def recompute(ports: Ports, segment_id: str) -> SegmentDef:
 
 
 def _invalidate() -> None:
-    from chalicelib.services.segments.registry import REGISTRY
-
     REGISTRY.invalidate()

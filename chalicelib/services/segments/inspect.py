@@ -15,7 +15,7 @@ from chalicelib.segments import rules
 from chalicelib.segments.evaluate import evaluate
 from chalicelib.segments.models import PARTS
 from chalicelib.services.segments import definitions, membership
-from chalicelib.services.segments.registry import REGISTRY
+from chalicelib.services.segments.registry import REGISTRY, compile_segment
 
 SAMPLE = 10
 PREVIEW_SECONDS = 20.0  # past this the preview answers with an estimate from the contacts it read
@@ -27,10 +27,6 @@ class Preview:
     scanned: int = 0
     complete: bool = True
     sample: list[str] = field(default_factory=list)
-
-    @property
-    def estimate(self) -> int:
-        return self.count
 
 
 def preview(ports: Ports, body: rules.SegmentIn, budget: float = PREVIEW_SECONDS) -> Preview:
@@ -75,11 +71,8 @@ def explain(ports: Ports, segment_id: str, external_id: str) -> dict[str, Any]:
     record = ports.contacts.load(keys.known(external_id))
     if record is None or record.kind != "contact":
         raise NotFound(f"No contact {external_id!r}")
-    compiled = next((c for c in REGISTRY.snapshot(ports).segments if c.id == segment_id), None)
-    from chalicelib.services.segments.registry import compile_segment
-
-    compiled = compiled or compile_segment(definition, ports.settings.counter_window_days)
     snapshot = REGISTRY.snapshot(ports)
+    compiled = snapshot.by_id().get(segment_id) or compile_segment(definition, ports.settings.counter_window_days)
     states = membership.stored_states(ports, record.key)
     now = ports.clock.now()
     verdict = evaluate(compiled.rule, compiled.exclude, membership.facts_for(ports, snapshot, record, states, now))
