@@ -8,7 +8,21 @@ from typing import Any
 from chalice.app import Chalice, Rate, Response, SQSEvent
 
 from chalicelib import jobs, logs
-from chalicelib.api import contacts, docs, events, fields, lists, messages, products, segments, templates, tracking
+from chalicelib.api import (
+    callbacks,
+    campaigns,
+    contacts,
+    docs,
+    events,
+    fields,
+    lists,
+    messages,
+    products,
+    segments,
+    subscriptions,
+    templates,
+    tracking,
+)
 from chalicelib.api.middleware import error_shape
 from chalicelib.settings import get_settings
 from chalicelib.web import outbox
@@ -20,7 +34,23 @@ app.api.binary_types += ["application/*", "text/*", "multipart/form-data", "imag
 app.log.setLevel(logging.INFO)
 logs.configure()
 app.experimental_feature_flags.update(["BLUEPRINTS"])
-for module in (contacts, events, fields, tracking, products, lists, segments, templates, messages, docs, outbox, web):
+for module in (
+    contacts,
+    events,
+    fields,
+    tracking,
+    products,
+    lists,
+    segments,
+    templates,
+    messages,
+    campaigns,
+    subscriptions,
+    callbacks,
+    docs,
+    outbox,
+    web,
+):
     app.register_blueprint(module.bp)
 
 
@@ -68,3 +98,9 @@ def sweep(event: Any) -> dict[str, int]:
 def sweep_segments(event: Any) -> dict[str, int]:
     """Re-evaluate the contacts whose segment membership may have changed with time alone since the last run."""
     return jobs.sweep_segments()
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="campaigns_due")
+def campaigns_due(event: Any) -> dict[str, int]:
+    """Start the scheduled campaigns that are due and queue the campaign sends deferred to the send hours."""
+    return jobs.campaigns_due()

@@ -1,9 +1,9 @@
 """``make bench``: cold start, ingestion throughput and cost per event, and sustained load, each beside a
 baseline measured in the same run.
 
-Usage: python -m bench.ingest [cold_start] [sdk] [ingest] [imports] [segments] [sustained]   (no argument: all six,
-in this order; BENCH_QUICK=1 shrinks the cold start, segments and sustained-load runs; sizes in ``bench.config``
-and ``bench.segments_phase.SegmentsConfig``)
+Usage: python -m bench.ingest [cold_start] [sdk] [ingest] [imports] [segments] [campaigns] [sustained]
+(no argument: all, in this order; BENCH_QUICK=1 shrinks the cold start, segments, campaigns and sustained-load
+runs; sizes in ``bench.config``, ``bench.segments_phase.SegmentsConfig`` and ``bench.campaigns_phase.CampaignsConfig``)
 
 * Cold start (``bench.cold_start``): ``import app`` vs. ``import chalice, boto3, pydantic`` in fresh
   interpreters. Runs first, while nothing else runs on the machine.
@@ -25,6 +25,8 @@ and ``bench.segments_phase.SegmentsConfig``)
 * Segments (``bench.segments_phase``): rule evaluation in memory vs. a hand-written function; a full
   computation vs. a raw parallel scan and a sweep vs. a full computation, against the local runtime's moto;
   event -> ``Segment Entered`` on ``make run``'s runtime in a subprocess.
+* Campaigns (``bench.campaigns_phase``): an email campaign's fan-out through render, policies, ledger and the
+  sandbox sender vs. the same ledger writes with raw boto3, against the local runtime's moto.
 * Sustained load (``bench.sustained``): ``make run``'s runtime in a subprocess under two concurrent clients,
   with a drained queue and with a standing backlog. Runs last, after the in-process runtime has stopped.
 
@@ -42,6 +44,7 @@ import time
 from collections.abc import Iterator
 
 from bench import cold_start
+from bench.campaigns_phase import bench_campaigns, campaigns_config, campaigns_section, print_campaigns
 from bench.common import DOCS, machine_note, replace_section
 from bench.consumer_phase import bench_consumer
 from bench.cost_doc import cost_doc
@@ -63,7 +66,7 @@ from bench.segments_report import SegmentsResult, print_segments, segments_secti
 from bench.sustained import bench_sustained
 from chalicelib.local.runtime import LocalRuntime
 
-SECTIONS = ("cold_start", "sdk", "ingest", "imports", "segments", "sustained")
+SECTIONS = ("cold_start", "sdk", "ingest", "imports", "segments", "campaigns", "sustained")
 _ENVIRON = dict(os.environ)  # as make bench started: a stopped LocalRuntime leaves its AWS_ENDPOINT_URL behind
 
 
@@ -153,6 +156,25 @@ def run_segments() -> None:
     print_segments(result)
 
 
+def run_campaigns() -> None:
+    config = campaigns_config()
+    with _started_environment():
+        runtime = LocalRuntime(port=0, stage="bench-campaigns")
+        runtime.start()
+        try:
+            for worker in [*runtime.pollers, runtime.scheduler]:  # the bench drains the imports queue itself
+                worker.stopping.set()
+            for worker in [*runtime.pollers, runtime.scheduler]:
+                worker.join(timeout=5)
+            runtime.pollers = []
+            runtime.scheduler = None
+            result = bench_campaigns(config)
+        finally:
+            runtime.stop()
+    replace_section(DOCS / "benchmarks.md", "campaigns", campaigns_section(result))
+    print_campaigns(result)
+
+
 def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's and the dev server's request lines
@@ -179,6 +201,9 @@ def main(argv: list[str]) -> int:
     if "segments" in chosen:
         print("segments: evaluation, full computation vs. scan, sweep, event -> Segment Entered ...", flush=True)
         run_segments()
+    if "campaigns" in chosen:
+        print("campaigns: fan-out through render, policies, ledger and sandbox vs. raw ledger writes ...", flush=True)
+        run_campaigns()
     if "sustained" in chosen:
         print("sustained load: make run's runtime under two clients ...", flush=True)
         load = bench_sustained()

@@ -48,7 +48,7 @@ from bench.config import quick
 from chalicelib.clock import iso
 from chalicelib.contacts import keys
 from chalicelib.contacts.record import ContactRecord
-from chalicelib.segments import counters, rules
+from chalicelib.segments import counter_specs, rules
 from chalicelib.segments.evaluate import Facts, evaluate
 
 # --- sizes ----------------------------------------------------------------------------------------------------
@@ -112,7 +112,7 @@ class Shape:
 
 def rule_counters() -> tuple[str, str]:
     """The ids of the two counters RULE registers: shoe views (7 days), email clicks (30 days)."""
-    specs = counters.specs(rules.parse_condition(RULE), None, COUNTER_WINDOW_DAYS)
+    specs = counter_specs.specs(rules.parse_condition(RULE), None, COUNTER_WINDOW_DAYS)
     by_event = {s.event: s.id for s in specs}
     return by_event["Product Viewed"], by_event["Message Clicked"]
 

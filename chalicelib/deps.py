@@ -30,6 +30,8 @@ def build(settings: Settings, clock: Clock | None = None, listeners: tuple[Liste
     from chalicelib.ports import Ports
     from chalicelib.providers.feed_download import HttpFeedDownloader
     from chalicelib.providers.senders import ChannelSenders
+    from chalicelib.storage.campaigns import DynamoCampaignStore
+    from chalicelib.storage.caps import DynamoCapCounter
     from chalicelib.storage.contacts import DynamoContactMerges, DynamoContactStore
     from chalicelib.storage.dead_letters import SqsDeadLetters
     from chalicelib.storage.dynamo import Table
@@ -81,7 +83,9 @@ def build(settings: Settings, clock: Clock | None = None, listeners: tuple[Liste
         memberships=DynamoMemberships(segments),
         templates=DynamoTemplateStore(meta),
         messages=messages,
-        senders=ChannelSenders(settings, messages, clock),
+        senders=ChannelSenders(settings, messages, clock, clients=aws.client),
+        caps=DynamoCapCounter(Table(ddb, settings.messages_table), clock, settings.events_retention_days),
+        campaigns=DynamoCampaignStore(Table(ddb, settings.messages_table), clock, settings.events_retention_days),
         downloader=HttpFeedDownloader(),
         changes=ContactChanges(list(listeners)),
     )

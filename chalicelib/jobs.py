@@ -72,3 +72,11 @@ def sweep_segments(name: str = "sweep_segments") -> dict[str, int]:
 
     with logs.correlated(logs.new_id(), job=name):
         return sweep_due(ports()).as_dict()
+
+
+def campaigns_due(name: str = "campaigns_due") -> dict[str, int]:
+    """Queue what campaigns have due: scheduled starts and sends deferred to the contacts' send hours."""
+    from chalicelib.services.messaging import campaigns
+
+    with logs.correlated(logs.new_id(), job=name):
+        return {"queued": campaigns.sweep_due(ports())}

@@ -123,6 +123,27 @@ class ListMembersMsg(QueueMessage):
     requestedAt: str
 
 
+class CampaignPageMsg(QueueMessage):
+    """Fan out one page of a campaign's audience (``page`` from 0, read from ``cursor``) into ``campaignSend``
+    messages, then queue the next page: a chain that resumes where a crash left it."""
+
+    kind: Literal["campaignPage"] = "campaignPage"
+    stream: Stream = "imports"
+    campaignId: str
+    page: int = 0
+    cursor: str | None = None
+
+
+class CampaignSendMsg(QueueMessage):
+    """Send a campaign's message to each of ``contacts`` (contact keys); the ledger (origin = the campaign) makes
+    a redelivered message send nothing twice."""
+
+    kind: Literal["campaignSend"] = "campaignSend"
+    stream: Stream = "imports"
+    campaignId: str
+    contacts: list[str]
+
+
 @dataclass(frozen=True)
 class DeadLetter:
     """A body parked on a stream's dead-letter queue, and why."""
@@ -147,6 +168,8 @@ KINDS: dict[str, type[QueueMessage]] = {
         ImportMsg,
         SegmentBuildMsg,
         ListMembersMsg,
+        CampaignPageMsg,
+        CampaignSendMsg,
     )
 }
 

@@ -22,8 +22,10 @@ from chalicelib.contacts.fields import FieldDeclaration
 from chalicelib.contacts.record import ContactRecord
 from chalicelib.events.models import Event
 from chalicelib.messages import DeadLetter, QueueMessage, Stream
+from chalicelib.messaging.campaigns import Campaign, CampaignStatus
 from chalicelib.messaging.ledger import Claim
 from chalicelib.messaging.outbound import Mark, Message, OutboxItem, Outgoing, SendResult, Status
+from chalicelib.messaging.policies import Policies
 from chalicelib.messaging.templates import Template
 from chalicelib.segments.models import (
     UNREAD,
@@ -396,7 +398,10 @@ class Ports:
     templates: TemplateStore
     messages: MessageStore
     senders: Senders
+    caps: CapCounter
+    campaigns: CampaignStore
     changes: ContactChanges = field(default_factory=ContactChanges)
+    policies: Policies = field(default_factory=Policies)  # frequency caps and send hours (messaging/policies.py)
 
 
 @dataclass(frozen=True)
@@ -470,6 +475,61 @@ class MessageStore(Protocol):
     def stage_secret(self, candidate: str) -> str:
         """The stage's stored link-signing secret; when there is none, ``candidate`` is stored and returned (the
         first caller wins, so every process signs with the same one)."""
+        ...
+
+
+class CampaignStore(Protocol):
+    """Campaigns with their progress, each member's outcome, and the work due at a time (scheduled campaigns,
+    messages deferred to the send hours)."""
+
+    def create(self, campaign: Campaign) -> None:
+        """Store a new campaign; Conflict when its id exists."""
+        ...
+
+    def campaign(self, campaign_id: str) -> Campaign | None: ...
+
+    def campaigns(self) -> list[Campaign]:
+        """Every campaign, oldest first (ids sort by creation)."""
+        ...
+
+    def update(self, campaign_id: str, expected: CampaignStatus, changes: Mapping[str, Any]) -> Campaign:
+        """Set ``changes`` (``status``, ``generation``, ``fanned_out``, ``updated_at``) only if the stored status
+        is ``expected``; Conflict otherwise, NotFound when there is no such campaign."""
+        ...
+
+    def record(self, campaign_id: str, mark: str, outcome: str, message_id: str | None = None, n: int = 1) -> bool:
+        """Record ``outcome`` under ``mark`` (``page:<n>`` or a contact key) unless one is recorded there, and then
+        add ``n`` to the campaign's ``outcome`` progress; True when this call recorded it (a repeated call changes
+        nothing)."""
+        ...
+
+    def outcomes(self, campaign_id: str) -> Iterator[tuple[str, str, str | None]]:
+        """(contact key, outcome, message id) of each member with an outcome."""
+        ...
+
+    def schedule(self, at: str, key: str, body: str) -> None:
+        """Keep ``body`` (a queue message body) until ``at`` (ISO); the same (``at``, ``key``) again is one entry."""
+        ...
+
+    def due(self, until: str, limit: int) -> list[tuple[str, str]]:
+        """Up to ``limit`` entries due by ``until``, earliest first: (entry id, body)."""
+        ...
+
+    def done(self, entry: str) -> None:
+        """Drop a due entry (it was queued)."""
+        ...
+
+
+class CapCounter(Protocol):
+    """Messages sent per contact, channel and UTC day, for the frequency caps (``messaging/policies.py``)."""
+
+    def counts(self, contact_key: str, channel: str, days: Sequence[str]) -> dict[str, int]:
+        """The messages counted on each of ``days`` (ISO dates; a day with none is absent)."""
+        ...
+
+    def count(self, contact_key: str, channel: str, day: str, message_id: str, limit: int | None) -> bool:
+        """Count ``message_id`` on ``day`` unless the day's count has reached ``limit`` (None: no limit); True when
+        it is counted, now or by an earlier call (counting a message id again changes nothing)."""
         ...
 
 

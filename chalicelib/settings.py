@@ -41,6 +41,24 @@ class Settings(BaseModel):
     message_providers: str = ""
     link_secret: str = ""
     public_url: str = ""
+    # providers (docs/providers.md): credentials are references (ssm:NAME or secretsmanager:NAME[#key]), never values
+    ses_configuration_set: str = ""
+    sns_sms_sender_id: str = ""
+    sns_sms_type: str = "Transactional"
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from: str = ""
+    twilio_base_url: str = "https://api.twilio.com"
+    telegram_bot_token: str = ""
+    telegram_base_url: str = "https://api.telegram.org"
+    viber_auth_token: str = ""
+    viber_sender_name: str = ""
+    viber_base_url: str = "https://chatapi.viber.com"
+    fcm_project: str = ""
+    fcm_service_account: str = ""
+    fcm_base_url: str = "https://fcm.googleapis.com"
+    vapid_private_key: str = ""
+    vapid_subject: str = ""
 
 
 ENV_VARS = {
@@ -68,6 +86,23 @@ ENV_VARS = {
     "message_providers": "ORBIT_MESSAGE_PROVIDERS",
     "link_secret": "ORBIT_LINK_SECRET",
     "public_url": "ORBIT_PUBLIC_URL",
+    "ses_configuration_set": "ORBIT_SES_CONFIGURATION_SET",
+    "sns_sms_sender_id": "ORBIT_SNS_SMS_SENDER_ID",
+    "sns_sms_type": "ORBIT_SNS_SMS_TYPE",
+    "twilio_account_sid": "ORBIT_TWILIO_ACCOUNT_SID",
+    "twilio_auth_token": "ORBIT_TWILIO_AUTH_TOKEN",
+    "twilio_from": "ORBIT_TWILIO_FROM",
+    "twilio_base_url": "ORBIT_TWILIO_BASE_URL",
+    "telegram_bot_token": "ORBIT_TELEGRAM_BOT_TOKEN",
+    "telegram_base_url": "ORBIT_TELEGRAM_BASE_URL",
+    "viber_auth_token": "ORBIT_VIBER_AUTH_TOKEN",
+    "viber_sender_name": "ORBIT_VIBER_SENDER_NAME",
+    "viber_base_url": "ORBIT_VIBER_BASE_URL",
+    "fcm_project": "ORBIT_FCM_PROJECT",
+    "fcm_service_account": "ORBIT_FCM_SERVICE_ACCOUNT",
+    "fcm_base_url": "ORBIT_FCM_BASE_URL",
+    "vapid_private_key": "ORBIT_VAPID_PRIVATE_KEY",
+    "vapid_subject": "ORBIT_VAPID_SUBJECT",
 }
 
 

@@ -113,6 +113,10 @@ class ContactCard(BaseModel):
     address: dict[str, Any] | None = None
     channels: list[dict[str, Any]] = Field(default_factory=list)
     fields: dict[str, Any] = Field(default_factory=dict)
+    consent: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Per channel `{status, at, source}` (no entry: subscribed) and `categories`; see docs/consent.md",
+    )
     anonymousIds: list[str] = Field(default_factory=list)
     mergeHistory: list[MergeRecord] = Field(
         default_factory=list, description="Known contacts merged into this one, oldest first: from, by, when"

@@ -2,8 +2,9 @@
 sandbox, which serves every channel the setting does not name.
 
 A provider module registers a factory in ``FACTORIES`` under its name (``ses``, ``sns``, ``twilio``, ``fcm``,
-``webpush``, ``telegram``, ``viber``); this release ships the sandbox only, so naming another provider makes that
-channel's sends fail with a reason (Permanent) rather than go to the sandbox unnoticed.
+``webpush``, ``telegram``, ``viber``: docs/providers.md); naming a provider this release lacks makes that channel's
+sends fail with a reason (Permanent) rather than go to the sandbox unnoticed. Factories get the AWS clients
+(``aws.client``, handed in by the composition root) they read credentials and call AWS with.
 """
 
 from __future__ import annotations
@@ -14,17 +15,49 @@ from chalicelib.clock import Clock
 from chalicelib.errors import Permanent
 from chalicelib.messaging.outbound import CHANNELS, SANDBOX
 from chalicelib.ports import MessageStore, Sender
+from chalicelib.providers.fcm import FcmSender
+from chalicelib.providers.http_sms import HttpSmsSender
 from chalicelib.providers.sandbox import SandboxSender
+from chalicelib.providers.secrets import Clients
+from chalicelib.providers.ses import SesSender
+from chalicelib.providers.sns_sms import SnsSmsSender
+from chalicelib.providers.telegram import TelegramSender
+from chalicelib.providers.viber import ViberSender
+from chalicelib.providers.webpush import WebPushSender
 from chalicelib.settings import Settings
 
-Factory = Callable[[Settings, MessageStore, Clock], Sender]  # credentials come from the settings
+# credentials are references in the settings, read through the clients (providers/secrets.py)
+Factory = Callable[[Settings, MessageStore, Clock, Clients], Sender]
 
 
-def _sandbox(settings: Settings, store: MessageStore, clock: Clock) -> Sender:
+def _sandbox(settings: Settings, store: MessageStore, clock: Clock, clients: Clients) -> Sender:
     return SandboxSender(store, clock)
 
 
-FACTORIES: dict[str, Factory] = {SANDBOX: _sandbox}
+def _no_clients(service: str) -> object:
+    raise Permanent(f"This sender has no AWS clients ({service}); the composition root hands them in")
+
+
+FACTORIES: dict[str, Factory] = {
+    SANDBOX: _sandbox,
+    "ses": lambda settings, store, clock, clients: SesSender(settings, clients),
+    "sns": lambda settings, store, clock, clients: SnsSmsSender(settings, clients),
+    "twilio": lambda settings, store, clock, clients: HttpSmsSender(settings, clients),
+    "telegram": lambda settings, store, clock, clients: TelegramSender(settings, clients),
+    "viber": lambda settings, store, clock, clients: ViberSender(settings, clients),
+    "fcm": lambda settings, store, clock, clients: FcmSender(settings, clients),
+    "webpush": lambda settings, store, clock, clients: WebPushSender(settings, clients),
+}
+# which channels each provider serves (naming one for another channel is refused)
+SERVES: dict[str, tuple[str, ...]] = {
+    "ses": ("email",),
+    "sns": ("sms",),
+    "twilio": ("sms",),
+    "telegram": ("telegram",),
+    "viber": ("viber",),
+    "fcm": ("mobilepush",),
+    "webpush": ("webpush",),
+}
 
 
 def parse_providers(setting: str) -> dict[str, str]:
@@ -48,8 +81,9 @@ class ChannelSenders:
     the channels it serves. A setting that does not parse fails every send with its reason (it never stops the
     rest of the platform from starting)."""
 
-    def __init__(self, settings: Settings, store: MessageStore, clock: Clock) -> None:
+    def __init__(self, settings: Settings, store: MessageStore, clock: Clock, clients: Clients | None = None) -> None:
         self._settings = settings
+        self._clients: Clients = clients or _no_clients
         self._problem: str | None = None
         try:
             self._providers = parse_providers(settings.message_providers)
@@ -68,11 +102,13 @@ class ChannelSenders:
         provider = self._providers.get(channel)
         if provider is None:
             raise Permanent(f"There is no {channel!r} channel")
+        if channel not in SERVES.get(provider, CHANNELS):
+            raise Permanent(f"The provider {provider!r} does not send {channel} messages; set ORBIT_MESSAGE_PROVIDERS")
         if provider not in self._built:
             factory = FACTORIES.get(provider)
             if factory is None:
                 raise Permanent(
                     f"The {channel} provider {provider!r} is not available in this release; set ORBIT_MESSAGE_PROVIDERS"
                 )
-            self._built[provider] = factory(self._settings, self._store, self._clock)
+            self._built[provider] = factory(self._settings, self._store, self._clock, self._clients)
         return self._built[provider]

@@ -17,8 +17,7 @@ from typing import Any
 from chalicelib.contacts import keys
 from chalicelib.contacts.record import ContactRecord
 from chalicelib.events.models import Event
-from chalicelib.segments import counters
-from chalicelib.segments.rules import (
+from chalicelib.segments.conditions import (
     DAYS_OPS,
     STANDARD_FIELDS,
     ChannelCondition,
@@ -29,8 +28,9 @@ from chalicelib.segments.rules import (
     MessageCondition,
     OrdersCondition,
     SegmentCondition,
-    leaves,
 )
+from chalicelib.segments.counter_specs import query
+from chalicelib.segments.rule_tree import leaves
 
 DATED_FIELDS = ("createdAt", "updatedAt")
 
@@ -62,7 +62,7 @@ def reads(rule: Condition, exclude: Condition | None) -> Reads:
             if leaf.field in DATED_FIELDS or leaf.field.startswith("fields.") or leaf.op in DAYS_OPS:
                 fields.add("timeZone")  # a date may be compared on the contact's local date
         elif isinstance(leaf, EventCondition | MessageCondition):
-            q = counters.query(leaf)
+            q = query(leaf)
             events.add(q.event)
             timed |= q.within is not None or q.first is not None or q.last is not None
         elif isinstance(leaf, OrdersCondition):

@@ -1,471 +1,95 @@
-"""The segment rule language: conditions, groups and how a rule's JSON is read, with errors pointing into it.
+"""The segment rule language's public face: every name of it, importable from one place.
 
-A rule is a tree. Groups (``all``, ``any``, ``not``) nest to any depth; leaves are one of the condition kinds
-below, told apart by the key that names them (``field``, ``event``, ``orders``, ``message``, ``inList``,
-``inSegment``, ``channel``). :func:`parse_condition` reads a tree and raises ``InvalidInput`` whose details
-name each bad part by its path (``rule.all[2].within.days``), since a union of models would bury the path
-under the names of the models it tried.
+It owns no code: the condition models and operators live in ``conditions``, reading and walking a tree
+(``parse_condition``, ``dump``, ``children``, ``leaves``) in ``rule_tree``, and the API bodies (``SegmentIn``,
+``ListIn``) in ``bodies``. Code inside ``chalicelib`` imports from those; this module re-exports them
+deliberately, for the API, the tests and the benchmarks that read the language as ``rules.<name>``.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-
-from chalicelib.errors import ErrorDetail, InvalidInput
-from chalicelib.validation import UtcDatetime, details_from
-
-ID = r"^[a-z0-9][a-z0-9_-]{0,63}$"
-ID_RULE = (
-    "Lower-case letters, digits, - and _ (rules name lists and segments by it: `inList`, `inSegment`); "
-    "absent: made from the name"
+from chalicelib.segments.bodies import ID, ID_RULE, ListIn, SegmentIn
+from chalicelib.segments.conditions import (
+    DAYS_OPS,
+    GROUPS,
+    KINDS,
+    LEAVES,
+    LIST_OPS,
+    MAX_EVENT_DAYS,
+    MAX_EVENT_HOURS,
+    MESSAGE_EVENTS,
+    NO_VALUE_OPS,
+    STANDARD_FIELDS,
+    Ago,
+    AllGroup,
+    AnyGroup,
+    Between,
+    Channel,
+    ChannelCondition,
+    Comparison,
+    Condition,
+    CountOp,
+    DateOp,
+    EventCondition,
+    FieldCondition,
+    FieldOp,
+    Leaf,
+    ListCondition,
+    MessageActivity,
+    MessageCondition,
+    NotGroup,
+    OrderMeasure,
+    OrdersCondition,
+    PropertyFilter,
+    SegmentCondition,
+    ValueOp,
+    Window,
 )
-MAX_DEPTH = 8
-MAX_CONDITIONS = 100
-MAX_EVENT_DAYS = 366
-MAX_EVENT_HOURS = 168
+from chalicelib.segments.rule_tree import MAX_CONDITIONS, MAX_DEPTH, children, dump, leaves, parse_condition
 
-ValueOp = Literal[
-    "eq",
-    "ne",
-    "gt",
-    "gte",
-    "lt",
-    "lte",
-    "between",
-    "contains",
-    "startsWith",
-    "endsWith",
-    "in",
-    "notIn",
-    "isSet",
-    "isEmpty",
+__all__ = [
+    "DAYS_OPS",
+    "GROUPS",
+    "ID",
+    "ID_RULE",
+    "KINDS",
+    "LEAVES",
+    "LIST_OPS",
+    "MAX_CONDITIONS",
+    "MAX_DEPTH",
+    "MAX_EVENT_DAYS",
+    "MAX_EVENT_HOURS",
+    "MESSAGE_EVENTS",
+    "NO_VALUE_OPS",
+    "STANDARD_FIELDS",
+    "Ago",
+    "AllGroup",
+    "AnyGroup",
+    "Between",
+    "Channel",
+    "ChannelCondition",
+    "Comparison",
+    "Condition",
+    "CountOp",
+    "DateOp",
+    "EventCondition",
+    "FieldCondition",
+    "FieldOp",
+    "Leaf",
+    "ListCondition",
+    "ListIn",
+    "MessageActivity",
+    "MessageCondition",
+    "NotGroup",
+    "OrderMeasure",
+    "OrdersCondition",
+    "PropertyFilter",
+    "SegmentCondition",
+    "SegmentIn",
+    "ValueOp",
+    "Window",
+    "children",
+    "dump",
+    "leaves",
+    "parse_condition",
 ]
-DateOp = Literal["before", "after", "withinLast", "withinNext", "anniversaryWithin"]
-FieldOp = Literal[ValueOp, DateOp]
-CountOp = Literal["eq", "ne", "gt", "gte", "lt", "lte", "between"]
-NO_VALUE_OPS = ("isSet", "isEmpty")
-DAYS_OPS = ("withinLast", "withinNext", "anniversaryWithin")
-LIST_OPS = ("in", "notIn")
-MessageActivity = Literal["sent", "delivered", "opened", "clicked", "unsubscribed"]
-Channel = Literal["email", "sms", "mobilepush", "webpush", "appinbox", "viber", "telegram"]
-OrderMeasure = Literal["count", "revenue", "averageOrderValue", "lastOrderAt", "firstOrderAt"]
-# the event type each message activity is logged as (the messaging issue emits these, property ``channel``)
-MESSAGE_EVENTS: dict[str, str] = {
-    "sent": "Message Sent",
-    "delivered": "Message Delivered",
-    "opened": "Message Opened",
-    "clicked": "Message Clicked",
-    "unsubscribed": "Message Unsubscribed",
-}
-STANDARD_FIELDS = (
-    "externalId",
-    "email",
-    "phone",
-    "firstName",
-    "lastName",
-    "languageCode",
-    "timeZone",
-    "address.country",
-    "address.region",
-    "address.town",
-    "address.postcode",
-    "createdAt",
-    "updatedAt",
-)
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class Window(_Strict):
-    """A rolling window ending now: the current UTC day and the ``days - 1`` before it, or the current UTC hour
-    and the ``hours - 1`` before it."""
-
-    days: int | None = Field(default=None, ge=1, le=MAX_EVENT_DAYS)
-    hours: int | None = Field(default=None, ge=1, le=MAX_EVENT_HOURS)
-
-    @model_validator(mode="after")
-    def _one(self) -> Window:
-        if (self.days is None) == (self.hours is None):
-            raise ValueError("give either days or hours")
-        return self
-
-
-class Between(_Strict):
-    """A fixed period: ``from`` inclusive, ``to`` exclusive (ISO 8601 times; no offset means UTC)."""
-
-    from_: UtcDatetime = Field(alias="from")
-    to: UtcDatetime
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Between:
-        if self.to <= self.from_:
-            raise ValueError("to must be after from")
-        return self
-
-
-class Ago(_Strict):
-    """``olderThan`` / ``newerThan`` an amount of time before now (exactly one of them)."""
-
-    olderThan: Window | None = None
-    newerThan: Window | None = None
-
-    @model_validator(mode="after")
-    def _one(self) -> Ago:
-        if (self.olderThan is None) == (self.newerThan is None):
-            raise ValueError("give either olderThan or newerThan")
-        return self
-
-
-class Comparison(_Strict):
-    """A number compared: ``{"op": "gte", "value": 3}`` or ``{"op": "between", "value": [2, 5]}`` (inclusive)."""
-
-    op: CountOp
-    value: int | float | list[int | float]
-
-    @model_validator(mode="after")
-    def _shape(self) -> Comparison:
-        _check_between(self.op, self.value)
-        return self
-
-
-class PropertyFilter(_Strict):
-    """One test on an event property: ``{"property": "category", "op": "eq", "value": "Shoes"}``."""
-
-    property: str = Field(min_length=1, max_length=200, description="Property name; `a.b` reads a nested one")
-    op: ValueOp
-    value: Any = None
-
-    @model_validator(mode="after")
-    def _shape(self) -> PropertyFilter:
-        _check_value(self.op, self.value)
-        return self
-
-
-class FieldCondition(_Strict):
-    """A contact field: a standard one (`email`, `address.town`, `createdAt`...) or `fields.<declared name>`."""
-
-    field: str = Field(min_length=1, max_length=100)
-    op: FieldOp
-    value: Any = None
-    days: int | None = Field(default=None, ge=0, le=3660, description="For withinLast, withinNext, anniversaryWithin")
-
-    @field_validator("field")
-    @classmethod
-    def _known(cls, name: str) -> str:
-        if name not in STANDARD_FIELDS and not (name.startswith("fields.") and len(name) > 7):
-            raise ValueError(f"must be a standard field ({', '.join(STANDARD_FIELDS)}) or fields.<name>")
-        return name
-
-    @model_validator(mode="after")
-    def _shape(self) -> FieldCondition:
-        if self.op in DAYS_OPS:
-            if self.days is None:
-                raise ValueError(f"{self.op} needs days")
-            if self.value is not None:
-                raise ValueError(f"{self.op} takes days, not value")
-        elif self.days is not None:
-            raise ValueError(f"days applies to {', '.join(DAYS_OPS)} only")
-        elif self.op in ("before", "after"):
-            if not isinstance(self.value, str):
-                raise ValueError(f"{self.op} needs a date or time value (ISO 8601)")
-            _parse_time(self.value)
-        else:
-            _check_value(self.op, self.value)
-        return self
-
-
-class EventCondition(_Strict):
-    """Events of one type, optionally filtered by properties, counted in a window or a period, or tested on the
-    time of their first or last occurrence."""
-
-    event: str = Field(min_length=1, max_length=100)
-    where: list[PropertyFilter] = Field(default_factory=list, max_length=10)
-    count: Comparison = Field(default_factory=lambda: Comparison(op="gte", value=1))
-    within: Window | None = None
-    between: Between | None = None
-    first: Ago | None = Field(default=None, description="When the first occurrence was, relative to now")
-    last: Ago | None = Field(default=None, description="When the last occurrence was, relative to now")
-
-    @model_validator(mode="after")
-    def _one_period(self) -> EventCondition:
-        if self.within is not None and self.between is not None:
-            raise ValueError("give within or between, not both")
-        return self
-
-
-class OrdersCondition(_Strict):
-    """Delivered orders: how many, how much, the average, or when the first or last one was."""
-
-    orders: OrderMeasure
-    op: CountOp | Literal["before", "after", "isSet", "isEmpty"] | None = None
-    value: Any = None
-    currency: str | None = Field(default=None, pattern=r"^[A-Za-z]{3}$", description="Money in this currency only")
-    within: Window | None = Field(default=None, description="Orders dated in this window (count and revenue)")
-    ago: Ago | None = Field(default=None, description="For lastOrderAt/firstOrderAt: relative to now")
-
-    @field_validator("currency")
-    @classmethod
-    def _upper(cls, code: str | None) -> str | None:
-        return code.upper() if code else code
-
-    @model_validator(mode="after")
-    def _shape(self) -> OrdersCondition:
-        timed = self.orders in ("lastOrderAt", "firstOrderAt")
-        if timed:
-            if self.within is not None or self.currency is not None:
-                raise ValueError(f"{self.orders} takes op before/after/isSet/isEmpty or ago, not within or currency")
-            if (self.op is None) == (self.ago is None):
-                raise ValueError(f"{self.orders} needs either op or ago")
-            if self.op is not None and self.op not in ("before", "after", "isSet", "isEmpty"):
-                raise ValueError(f"{self.orders} compares with before, after, isSet or isEmpty")
-            if self.op in ("before", "after"):
-                if not isinstance(self.value, str):
-                    raise ValueError(f"{self.op} needs a date or time value (ISO 8601)")
-                _parse_time(self.value)
-            return self
-        if self.ago is not None:
-            raise ValueError("ago applies to lastOrderAt and firstOrderAt only")
-        if self.op is None or self.op in ("before", "after", "isSet", "isEmpty"):
-            raise ValueError(f"{self.orders} compares with eq, ne, gt, gte, lt, lte or between")
-        _check_between(self.op, self.value)
-        if self.within is not None and self.orders == "averageOrderValue":
-            raise ValueError("within applies to count and revenue")
-        if self.within is not None and self.within.hours is not None:
-            raise ValueError("order windows are in days (orders are counted per UTC day)")
-        return self
-
-
-class MessageCondition(_Strict):
-    """Message activity on a channel (all channels when absent), counted in a window."""
-
-    message: MessageActivity
-    channel: Channel | None = None
-    count: Comparison = Field(default_factory=lambda: Comparison(op="gte", value=1))
-    within: Window | None = None
-
-
-class ListCondition(_Strict):
-    inList: str = Field(min_length=1, max_length=64, description="The list's id")
-
-
-class SegmentCondition(_Strict):
-    inSegment: str = Field(min_length=1, max_length=64, description="Another segment's id (no cycles)")
-
-
-class ChannelCondition(_Strict):
-    """Whether the contact can be reached on a channel (``available``: it has the address or an active
-    identifier), and whether it is subscribed there (available and not unsubscribed)."""
-
-    channel: Channel
-    status: Literal["available", "unavailable", "subscribed", "unsubscribed"] = "available"
-
-
-class AllGroup(_Strict):
-    all: list[Condition] = Field(min_length=1)
-
-
-class AnyGroup(_Strict):
-    any: list[Condition] = Field(min_length=1)
-
-
-class NotGroup(_Strict):
-    not_: Condition = Field(alias="not")
-
-
-Leaf = (
-    FieldCondition
-    | EventCondition
-    | OrdersCondition
-    | MessageCondition
-    | ListCondition
-    | SegmentCondition
-    | ChannelCondition
-)
-Condition = AllGroup | AnyGroup | NotGroup | Leaf
-LEAVES: dict[str, type[BaseModel]] = {
-    "field": FieldCondition,
-    "event": EventCondition,
-    "orders": OrdersCondition,
-    "message": MessageCondition,
-    "inList": ListCondition,
-    "inSegment": SegmentCondition,
-    "channel": ChannelCondition,
-}
-GROUPS = ("all", "any", "not")
-KINDS = (*GROUPS, *LEAVES)
-
-
-def parse_condition(data: Any, path: str = "rule") -> Condition:
-    """A condition tree from JSON, or ``InvalidInput`` naming every bad part by its path."""
-    errors: list[ErrorDetail] = []
-    counted = [0]
-    parsed = _parse(data, path, 0, errors, counted)
-    if counted[0] > MAX_CONDITIONS:
-        errors.append(ErrorDetail(path, f"has {counted[0]} conditions; at most {MAX_CONDITIONS}"))
-    if errors or parsed is None:
-        raise InvalidInput("The rule is invalid", errors)
-    return parsed
-
-
-def _parse(data: Any, path: str, depth: int, errors: list[ErrorDetail], counted: list[int]) -> Condition | None:
-    if not isinstance(data, dict):
-        errors.append(ErrorDetail(path, "must be an object naming one of " + ", ".join(KINDS)))
-        return None
-    kinds = [k for k in KINDS if k in data]
-    if "message" in kinds and "channel" in kinds:  # a message condition's channel is an option, not a kind
-        kinds.remove("channel")
-    if len(kinds) != 1:
-        found = f"it names {', '.join(kinds)}" if kinds else "it names none"
-        errors.append(ErrorDetail(path, f"must name exactly one of {', '.join(KINDS)}; {found}"))
-        return None
-    kind = kinds[0]
-    if kind in GROUPS:
-        if depth >= MAX_DEPTH:
-            errors.append(ErrorDetail(path, f"nests deeper than {MAX_DEPTH} groups"))
-            return None
-        extra = sorted(set(data) - {kind})
-        errors.extend(ErrorDetail(f"{path}.{k}", "is not a known field") for k in extra)
-        return _group(kind, data[kind], f"{path}.{kind}", depth, errors, counted)
-    counted[0] += 1
-    try:
-        return LEAVES[kind].model_validate(data)  # type: ignore[return-value]
-    except ValidationError as exc:
-        errors.extend(details_from(exc, path))
-        return None
-
-
-def _group(
-    kind: str, body: Any, path: str, depth: int, errors: list[ErrorDetail], counted: list[int]
-) -> Condition | None:
-    if kind == "not":
-        inner = _parse(body, path, depth + 1, errors, counted)
-        return NotGroup.model_construct(not_=inner) if inner is not None else None
-    if not isinstance(body, list) or not body:
-        errors.append(ErrorDetail(path, "must be a non-empty list of conditions"))
-        return None
-    children = [_parse(c, f"{path}[{i}]", depth + 1, errors, counted) for i, c in enumerate(body)]
-    if any(c is None for c in children):
-        return None
-    kept = [c for c in children if c is not None]
-    return AllGroup.model_construct(all=kept) if kind == "all" else AnyGroup.model_construct(any=kept)
-
-
-def dump(condition: Condition) -> dict[str, Any]:
-    """The condition as JSON (its public spelling: ``not``, ``from``; unset options left out)."""
-    if isinstance(condition, AllGroup):
-        return {"all": [dump(c) for c in condition.all]}
-    if isinstance(condition, AnyGroup):
-        return {"any": [dump(c) for c in condition.any]}
-    if isinstance(condition, NotGroup):
-        return {"not": dump(condition.not_)}
-    return condition.model_dump(mode="json", by_alias=True, exclude_defaults=True) | _kind_key(condition)
-
-
-def _kind_key(condition: BaseModel) -> dict[str, Any]:
-    """Defaults are left out, but the key naming the kind always stays (a message or channel leaf's)."""
-    for key in LEAVES:
-        if hasattr(condition, key):
-            return {key: getattr(condition, key)}
-    return {}
-
-
-def children(condition: Condition) -> list[Condition]:
-    if isinstance(condition, AllGroup):
-        return list(condition.all)
-    if isinstance(condition, AnyGroup):
-        return list(condition.any)
-    if isinstance(condition, NotGroup):
-        return [condition.not_]
-    return []
-
-
-def leaves(condition: Condition) -> list[Leaf]:
-    """Every leaf of the tree, depth first."""
-    if isinstance(condition, AllGroup | AnyGroup | NotGroup):
-        return [leaf for child in children(condition) for leaf in leaves(child)]
-    return [condition]
-
-
-def _check_between(op: str, value: Any) -> None:
-    if op == "between":
-        if not (isinstance(value, list) and len(value) == 2):
-            raise ValueError("between needs value [low, high]")
-        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in value) or value[0] > value[1]:
-            raise ValueError("between needs two numbers, low first")
-    elif not isinstance(value, int | float) or isinstance(value, bool):
-        raise ValueError(f"{op} needs a number value")
-
-
-def _check_value(op: str, value: Any) -> None:
-    if op in NO_VALUE_OPS:
-        if value is not None:
-            raise ValueError(f"{op} takes no value")
-    elif op in LIST_OPS:
-        if not isinstance(value, list) or not value or len(value) > 1000:
-            raise ValueError(f"{op} needs a list of 1-1000 values")
-    elif op == "between":
-        if not (isinstance(value, list) and len(value) == 2 and value[0] is not None and value[1] is not None):
-            raise ValueError("between needs value [low, high]")
-    elif op in ("contains", "startsWith", "endsWith"):
-        if not isinstance(value, str) or not value:
-            raise ValueError(f"{op} needs a non-empty string value")
-    elif value is None or isinstance(value, dict | list):
-        raise ValueError(f"{op} needs a single value (string, number, boolean or date)")
-
-
-def _parse_time(text: str) -> datetime:
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise ValueError(f"{text!r} is not an ISO 8601 date or time") from exc
-
-
-class SegmentIn(_Strict):
-    """``POST /v1/segments`` and ``PUT /v1/segments/{id}``: a named, tagged rule with an optional exclusion."""
-
-    id: str | None = Field(default=None, pattern=ID, description=ID_RULE)
-    name: str = Field(min_length=1, max_length=200)
-    tags: list[str] = Field(default_factory=list, max_length=20)
-    description: str | None = Field(default=None, max_length=1000)
-    rule: dict[str, Any] = Field(description="A condition tree (see docs/segments.md): all, any, not, and leaves")
-    exclude: dict[str, Any] | None = Field(default=None, description="Contacts matching this are never members")
-    active: bool = Field(default=True, description="Inactive segments keep their definition and stop updating")
-
-    @field_validator("tags")
-    @classmethod
-    def _tags(cls, tags: list[str]) -> list[str]:
-        return _clean_tags(tags)
-
-
-class ListIn(_Strict):
-    """``POST /v1/lists`` and ``PATCH /v1/lists/{id}``: a static list, filled by hand, import, API or workflow."""
-
-    id: str | None = Field(default=None, pattern=ID, description=ID_RULE)
-    name: str = Field(min_length=1, max_length=200)
-    tags: list[str] = Field(default_factory=list, max_length=20)
-    description: str | None = Field(default=None, max_length=1000)
-
-    @field_validator("tags")
-    @classmethod
-    def _tags(cls, tags: list[str]) -> list[str]:
-        return _clean_tags(tags)
-
-
-def _clean_tags(tags: list[str]) -> list[str]:
-    cleaned: list[str] = []
-    for tag in tags:
-        tag = tag.strip()
-        if not 0 < len(tag) <= 50:
-            raise ValueError("each tag must be 1-50 characters")
-        if tag not in cleaned:
-            cleaned.append(tag)
-    return cleaned
-
-
-for _model in (AllGroup, AnyGroup, NotGroup):
-    _model.model_rebuild()

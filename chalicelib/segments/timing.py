@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from chalicelib.segments.rules import Window
+from chalicelib.segments.conditions import Window
 
 Unit = Literal["day", "hour"]
 DAY = timedelta(days=1)

@@ -17,12 +17,15 @@ Handler = Callable[[Ports, Any], None]
 def handlers() -> dict[str, Handler]:
     """Message kind -> the use case applying it (imported here, when a batch first needs them)."""
     from chalicelib.services import imports
+    from chalicelib.services.messaging import campaigns
     from chalicelib.services.segments import builds, lists
 
     return {
         "import": imports.apply_import_chunk,
         "segmentBuild": builds.run_part,
         "listMembers": lists.apply_members_chunk,
+        "campaignPage": campaigns.run_page,
+        "campaignSend": campaigns.run_send,
     }
 
 

@@ -12,6 +12,8 @@ from chalicelib.clock import Clock, FixedClock
 from chalicelib.ports import Ports
 from chalicelib.providers.senders import ChannelSenders
 from chalicelib.settings import Settings
+from tests.fakes.campaigns import FakeCampaignStore
+from tests.fakes.caps import FakeCapCounter
 from tests.fakes.catalog import FakeCatalog
 from tests.fakes.contacts import FakeContactStore
 from tests.fakes.dead_letters import FakeDeadLetters
@@ -31,6 +33,8 @@ NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 __all__ = [
     "NOW",
+    "FakeCampaignStore",
+    "FakeCapCounter",
     "FakeCatalog",
     "FakeContactMerges",
     "FakeContactStore",
@@ -79,4 +83,6 @@ def fake_ports(clock: Clock | None = None, settings: Settings | None = None) -> 
         templates=FakeTemplateStore(),
         messages=messages,
         senders=ChannelSenders(settings, messages, clock),
+        caps=FakeCapCounter(),
+        campaigns=FakeCampaignStore(),
     )

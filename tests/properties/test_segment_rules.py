@@ -19,7 +19,7 @@ from chalicelib.contacts import aggregates
 from chalicelib.contacts.aggregates import OrderDelta
 from chalicelib.contacts.record import ContactRecord
 from chalicelib.events.models import Event, Identity
-from chalicelib.segments import counters
+from chalicelib.segments import counter_specs, counters
 from chalicelib.segments.evaluate import Explained, Facts, evaluate
 from chalicelib.segments.rules import Condition, parse_condition
 from tests.properties import segment_oracle as oracle
@@ -396,7 +396,7 @@ def apply_orders(aggs: dict[str, Any], orders: list[dict[str, Any]], rng: random
 def fold(
     record: ContactRecord,
     events: list[Event],
-    specs: list[counters.CounterSpec],
+    specs: list[counter_specs.CounterSpec],
     registered_after: int,
     base: datetime,
     rng: random.Random,
@@ -505,7 +505,7 @@ def test_evaluation_agrees_with_the_oracle_as_time_moves(
     profile, fields = a_contact(contact, base)
     record = ContactRecord(key="x#u-1", profile=profile, fields=fields, channels=contact["channels"], version=1)
     counting = apply_orders(record.aggs, orders_of(drawn_orders, base), rng)
-    specs = counters.specs(rule, exclude, WINDOW)
+    specs = counter_specs.specs(rule, exclude, WINDOW)
     stored = fold(record, events_of(drawn_events, base), specs, registered_after, base, rng)
     world = World(
         profile, fields, TYPES_BY_FIELD, stored, counting, contact["channels"], frozenset(lists), frozenset(segments)

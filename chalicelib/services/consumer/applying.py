@@ -46,7 +46,7 @@ from chalicelib.orders.money import money
 from chalicelib.orders.web import order_from_event
 from chalicelib.ports import Ports
 from chalicelib.segments import counters as segment_counters
-from chalicelib.segments.counters import CounterSpec
+from chalicelib.segments.counter_specs import CounterSpec
 from chalicelib.services.consumer.merging import merge_contact
 from chalicelib.services.consumer.planning import Work
 from chalicelib.services.orders import held_orders

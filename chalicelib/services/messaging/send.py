@@ -9,6 +9,10 @@ Exactly once, across retries, redeliveries and crashes:
 2. The message record follows, ``pending``. Consent, the address and rendering are checked while it is
    ``pending``; a refusal ends it ``failed`` with its reason (a template that does not render fails this one
    message, never the batch or workflow that sent it).
+   Policies (``messaging/policies.py``) apply to every message but transactional ones: outside the contact's send
+   hours the message stays ``pending`` and ``Sent.deferred_until`` says when to send it again (never dropped);
+   just before the provider call the message counts against the channel's frequency caps (by its id, so a retry
+   counts once), and one over a cap ends ``failed`` (``capped``).
 3. ``pending`` -> ``sending`` is a conditional write: of two concurrent attempts one wins, the other returns the
    message as it is. Only then is the provider called.
 4. The event (``Message Sent``, or ``Message Failed``) is published before the final status is written and is
@@ -34,7 +38,7 @@ from chalicelib.clock import iso
 from chalicelib.contacts import keys
 from chalicelib.contacts.record import ContactRecord
 from chalicelib.errors import Conflict, ErrorDetail, InvalidInput, NotFound, Permanent, Retryable
-from chalicelib.messaging import consent
+from chalicelib.messaging import consent, policies
 from chalicelib.messaging.context import context_for
 from chalicelib.messaging.ledger import Claim, LedgerKey
 from chalicelib.messaging.links import decorate_email
@@ -86,6 +90,7 @@ class SendRequest:
 class Sent:
     message: Message
     repeated: bool  # the ledger already held it: an earlier attempt's message, not a new one
+    deferred_until: str | None = None  # outside the send hours: still pending, send it again at this ISO time
 
 
 def send(ports: Ports, request: SendRequest) -> Sent:
@@ -123,6 +128,10 @@ def send(ports: Ports, request: SendRequest) -> Sent:
             external_request_id=request.external_request_id,
         )
     )
+    if message.status == PENDING and not message.transactional:
+        until = policies.next_allowed(ports.policies, record.profile, now)
+        if until is not None:
+            return Sent(message, repeated, iso(until))
     return Sent(_go_on(ports, message, record, template, request, now), repeated)
 
 
@@ -151,6 +160,8 @@ def _go_on(
         return _fail(ports, message, PENDING, UNCONFIGURED, exc.message)
     except RenderError as exc:
         return _fail(ports, message, PENDING, TEMPLATE, exc.reason)
+    if not message.transactional and not _within_caps(ports, message, now):
+        return _fail(ports, message, PENDING, policies.CAPPED, f"the contact reached the {message.channel} cap")
     try:
         message = ports.messages.update_message(
             message.id,
@@ -166,6 +177,18 @@ def _go_on(
     except Conflict:  # another attempt moved it first: its outcome stands
         return ports.messages.message(message.id) or message
     return _hand_over(ports, message, sender, outgoing, now)
+
+
+def _within_caps(ports: Ports, message: Message, now: datetime) -> bool:
+    """Count ``message`` against its channel's caps; False when it is over one (a retry of a counted message is
+    within them: it counted once)."""
+    cap = ports.policies.caps.get(message.channel)
+    if cap is None or (cap.daily is None and cap.weekly is None):
+        return True
+    today = policies.day_of(now)
+    before = ports.caps.counts(message.contact_key, message.channel, policies.week_before(today)) if cap.weekly else {}
+    limit = policies.limit_today(cap, before, today)
+    return ports.caps.count(message.contact_key, message.channel, today, message.id, limit)
 
 
 def _interrupted(

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from chalicelib.contacts.fields import FieldDeclaration
 from chalicelib.ports import Ports
-from chalicelib.segments import counters, reads, rules
+from chalicelib.segments import reads, rules
+from chalicelib.segments.counter_specs import CounterSpec, combine, specs
 from chalicelib.segments.models import Generation, SegmentDef
 
 TTL_SECONDS = 10.0
@@ -24,7 +25,7 @@ class Compiled:
     rule: rules.Condition
     exclude: rules.Condition | None
     reads: reads.Reads
-    counters: tuple[counters.CounterSpec, ...]
+    counters: tuple[CounterSpec, ...]
     depends: frozenset[str]
 
     @property
@@ -50,8 +51,8 @@ class Snapshot:
     taken_at: float
 
     @property
-    def counter_specs(self) -> list[counters.CounterSpec]:
-        return counters.combine(spec for c in self.segments for spec in c.counters)
+    def counter_specs(self) -> list[CounterSpec]:
+        return combine(spec for c in self.segments for spec in c.counters)
 
     def by_id(self) -> dict[str, Compiled]:
         return {c.id: c for c in self.segments}
@@ -67,7 +68,7 @@ def compile_segment(definition: SegmentDef, counter_window_days: int) -> Compile
         rule=rule,
         exclude=exclude,
         reads=reads.reads(rule, exclude),
-        counters=tuple(counters.specs(rule, exclude, counter_window_days)),
+        counters=tuple(specs(rule, exclude, counter_window_days)),
         depends=frozenset(leaf.inSegment for leaf in named if isinstance(leaf, rules.SegmentCondition)),
     )
 

@@ -179,10 +179,10 @@ def test_a_refusal_fails_the_message_with_the_providers_reason():
 
 
 def test_a_channel_whose_provider_is_not_available_fails_with_the_reason():
-    ports = wired(settings=Settings(message_providers="email=ses"))
+    ports = wired(settings=Settings(message_providers="email=postmark"))
     message = sent(ports).message
     assert (message.status, message.failure) == (FAILED, "unconfigured")
-    assert message.reason and "'ses' is not available" in message.reason
+    assert message.reason and "'postmark' is not available" in message.reason
 
 
 def test_an_email_without_a_public_url_for_its_links_is_not_sent():

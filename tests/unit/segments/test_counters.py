@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from chalicelib.segments import counters
+from chalicelib.segments import counter_specs, counters, filters
 from chalicelib.segments.rules import parse_condition
 from tests.unit.segments.support import NOW, event
 
@@ -10,8 +10,8 @@ DAY = timedelta(days=1)
 SHOES = [{"property": "category", "op": "eq", "value": "Shoes"}]
 
 
-def specs_of(rule: dict, window: int = 90) -> list[counters.CounterSpec]:
-    return counters.specs(parse_condition(rule), None, window)
+def specs_of(rule: dict, window: int = 90) -> list[counter_specs.CounterSpec]:
+    return counter_specs.specs(parse_condition(rule), None, window)
 
 
 def test_a_condition_the_built_in_counters_answer_registers_none():
@@ -50,7 +50,7 @@ def test_ids_ignore_filter_order_and_segments_share_the_longest_window():
     two = [{"property": "a", "op": "isSet"}, {"property": "b", "op": "isSet"}]
     short = specs_of({"event": "Login", "where": two, "within": {"days": 7}})
     long = specs_of({"event": "Login", "where": two[::-1], "within": {"days": 30}})
-    combined = counters.combine(short + long)
+    combined = counter_specs.combine(short + long)
     assert short[0].id == long[0].id and [s.keep for s in combined] == [30]
 
 
@@ -60,8 +60,10 @@ def test_the_unit_is_part_of_the_id():
     assert days[0].id != hours[0].id
 
 
-def day_spec(keep: int = 3) -> counters.CounterSpec:
-    return counters.counter_spec("Product Viewed", parse_condition({"event": "x", "where": SHOES}).where, "day", keep)
+def day_spec(keep: int = 3) -> counter_specs.CounterSpec:
+    return counter_specs.counter_spec(
+        "Product Viewed", parse_condition({"event": "x", "where": SHOES}).where, "day", keep
+    )
 
 
 def test_fold_counts_matching_events_per_utc_day_in_the_counters_held():
@@ -86,13 +88,13 @@ def test_an_event_older_than_the_window_is_not_bucketed():
 
 
 def test_an_hour_counter_buckets_by_utc_hour():
-    spec = counters.counter_spec("Login", (), "hour", 2)
+    spec = counter_specs.counter_spec("Login", (), "hour", 2)
     counter = counters.backfill(spec, [event("Login", NOW - timedelta(minutes=1)), event("Login", NOW, n=1)], NOW)
     assert counter["b"] == {"2026112711": 1, "2026112712": 1}
 
 
 def test_an_all_time_counter_keeps_the_count_and_the_first_and_last_times():
-    spec = counters.counter_spec("Login", (), "all")
+    spec = counter_specs.counter_spec("Login", (), "all")
     times = [NOW - 400 * DAY, NOW, NOW - DAY]
     counter = counters.backfill(spec, [event("Login", t, n=i) for i, t in enumerate(times)], NOW)
     assert counter == {"n": 3, "first": "2025-10-23T12:00:00.000000Z", "last": "2026-11-27T12:00:00.000000Z"}
@@ -100,14 +102,16 @@ def test_an_all_time_counter_keeps_the_count_and_the_first_and_last_times():
 
 def test_a_period_counter_counts_from_inclusive_to_exclusive():
     period = (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 2, tzinfo=UTC))
-    spec = counters.counter_spec("Login", (), "period", period=period)
+    spec = counter_specs.counter_spec("Login", (), "period", period=period)
     counter = counters.backfill(spec, [event("Login", period[0]), event("Login", period[1], n=1)], NOW)
     assert counter == {"n": 1}
 
 
 def test_history_starts_at_the_oldest_bucket_kept():
     assert counters.history_start(day_spec(3), NOW) == datetime(2026, 11, 25, tzinfo=UTC)
-    assert counters.history_start(counters.counter_spec("Login", (), "all"), NOW) == datetime(2000, 1, 1, tzinfo=UTC)
+    assert counters.history_start(counter_specs.counter_spec("Login", (), "all"), NOW) == datetime(
+        2000, 1, 1, tzinfo=UTC
+    )
 
 
 def test_prune_drops_old_buckets_and_counters_no_segment_registers():
@@ -120,22 +124,22 @@ def test_prune_drops_old_buckets_and_counters_no_segment_registers():
 def test_prune_drops_a_counter_kept_shorter_than_a_window_registered_since():
     spec = day_spec(3)
     aggs = {counters.KEY: {spec.id: {"k": 3, "b": {"20261125": 1}}}}
-    counters.prune(aggs, [counters.with_keep(spec, 10)], NOW)
+    counters.prune(aggs, [counter_specs.with_keep(spec, 10)], NOW)
     assert aggs == {counters.KEY: {}} and counters.missing(aggs, [spec]) == [spec]
 
 
 def test_prune_shrinks_a_counter_when_the_longest_window_goes():
     spec = day_spec(10)
     aggs = {counters.KEY: {spec.id: {"k": 10, "b": {"20261120": 2, "20261127": 1}}}}
-    counters.prune(aggs, [counters.with_keep(spec, 3)], NOW)
+    counters.prune(aggs, [counter_specs.with_keep(spec, 3)], NOW)
     assert aggs[counters.KEY][spec.id] == {"k": 3, "b": {"20261127": 1}}
 
 
 def test_a_list_property_matches_when_an_element_does():
     where = parse_condition({"event": "x", "where": [{"property": "tags", "op": "eq", "value": "sale"}]}).where
-    assert counters.matches(where, event("x", NOW, tags=["new", "sale"]))
+    assert filters.matches(where, event("x", NOW, tags=["new", "sale"]))
 
 
 def test_a_numeric_text_property_compares_as_a_number():
     where = parse_condition({"event": "x", "where": [{"property": "price", "op": "gt", "value": 9}]}).where
-    assert counters.matches(where, event("x", NOW, price="10.5"))
+    assert filters.matches(where, event("x", NOW, price="10.5"))

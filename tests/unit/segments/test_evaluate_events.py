@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chalicelib.contacts import aggregates
-from chalicelib.segments import counters
+from chalicelib.segments import counter_specs, counters
 from chalicelib.segments.evaluate import MissingData
 from chalicelib.segments.rules import parse_condition
 from tests.unit.segments.support import NOW, contact, event, verdict
@@ -140,7 +140,7 @@ def test_a_window_longer_than_the_built_in_counters_reads_a_materialised_counter
 
 def test_a_counter_the_contact_holds_is_read_without_history():
     rule = {"event": "Login", "where": [{"property": "device", "op": "eq", "value": "ios"}], "within": {"days": 7}}
-    spec = counters.specs(parse_condition(rule), None, 90)[0]
+    spec = counter_specs.specs(parse_condition(rule), None, 90)[0]
     record = contact(aggs={**aggregates.empty(), counters.KEY: {spec.id: {"k": 7, "b": {"20261126": 2}}}})
     found = verdict(rule, record)  # no history given
     assert (found.member, found.explanation[0].used["source"], found.explanation[0].used["count"]) == (
@@ -152,7 +152,7 @@ def test_a_counter_the_contact_holds_is_read_without_history():
 
 def test_a_counter_kept_for_a_shorter_window_is_computed_again_from_history():
     rule = {"event": "Login", "where": [{"property": "device", "op": "isSet"}], "within": {"days": 30}}
-    spec = counters.specs(parse_condition(rule), None, 90)[0]
+    spec = counter_specs.specs(parse_condition(rule), None, 90)[0]
     record = contact(aggs={**aggregates.empty(), counters.KEY: {spec.id: {"k": 7, "b": {}}}})
     found = verdict(rule, record, events=[event("Login", NOW - 20 * DAY, device="ios")])
     assert (found.member, found.explanation[0].used["source"]) == (True, "history")
