@@ -7,9 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import pytest
 
@@ -259,25 +257,6 @@ def test_drop_removes_a_generation_and_its_count(memberships: Memberships) -> No
     assert memberships.states(GEN, keys(30)) == {} and memberships.due(GEN, "2099-01-01", 10) == []
     assert memberships.count(Generation("seg-1", 2)) == 30
     assert [g for g, _ in memberships.for_contact("x#u-001")] == [Generation("seg-1", 2)]
-
-
-@pytest.fixture
-def atomic_requests(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Each DynamoDB request atomic, as on AWS. In-process moto is not: a TransactWriteItems deep-copies the
-    tables it names while other threads write them, and a cancelled one restores that copy, undoing their
-    writes. The race under test is between requests (a read, then a conditional write), so the requests
-    themselves take turns here."""
-    from moto.dynamodb.responses import DynamoHandler
-
-    turn = threading.Lock()
-    action = DynamoHandler.call_action
-
-    def one_at_a_time(self: DynamoHandler) -> Any:
-        with turn:
-            return action(self)
-
-    monkeypatch.setattr(DynamoHandler, "call_action", one_at_a_time)
-    yield
 
 
 @pytest.mark.usefixtures("atomic_requests")

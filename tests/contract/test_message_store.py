@@ -129,6 +129,7 @@ def test_a_status_change_keeps_the_counters(messages: MessageStore) -> None:
     assert stored is not None and stored.counters == {"delivered": 1} and stored.status == "sent"
 
 
+@pytest.mark.usefixtures("atomic_requests")  # each request atomic, as on DynamoDB (in-process moto's are not)
 def test_concurrent_counts_are_all_counted(messages: MessageStore) -> None:
     messages.create_message(message())
     with ThreadPoolExecutor(8) as pool:
