@@ -72,27 +72,14 @@ _ENVIRON = dict(os.environ)  # as make bench started: a stopped LocalRuntime lea
 
 def run_ingest() -> None:
     started = time.perf_counter()
-    # moto enforces SQS's one-purge-per-60-s rule by default (read per call); the benchmark purges often
-    os.environ["MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR"] = "false"
-    runtime = LocalRuntime(port=0, stage="bench-http")
-    runtime.start()
-    try:
-        # stop the pollers and the scheduler: the HTTP phase measures the edge alone, and the consumer
-        # phase calls Consumer.process directly
-        for worker in [*runtime.pollers, runtime.scheduler]:
-            worker.stopping.set()
-        for worker in [*runtime.pollers, runtime.scheduler]:
-            worker.join(timeout=5)
-        runtime.pollers = []
-        runtime.scheduler = None
+    # the HTTP phase measures the edge alone, and the consumer phase calls Consumer.process directly
+    with _quiet_runtime("bench-http") as runtime:
         print(f"moto at {os.environ['AWS_ENDPOINT_URL']}, Orbit at {runtime.url}; {machine_note()}", flush=True)
         print("phase 1: HTTP -> SQS ...", flush=True)
         http = bench_http(runtime)
         print(f"phase 2: consumer -> DynamoDB ... ({time.perf_counter() - started:.0f} s so far)", flush=True)
         scenarios, redelivery = bench_consumer()
         print(f"done ({time.perf_counter() - started:.0f} s so far)", flush=True)
-    finally:
-        runtime.stop()
     elapsed = time.perf_counter() - started
     replace_section(DOCS / "benchmarks.md", "ingest", report(http, scenarios, redelivery, elapsed))
     (DOCS / "cost.md").write_text(cost_doc(http, scenarios, redelivery) + "\n")
@@ -100,18 +87,8 @@ def run_ingest() -> None:
 
 
 def run_imports() -> None:
-    runtime = LocalRuntime(port=0, stage="bench-imports")
-    runtime.start()
-    try:
-        for worker in [*runtime.pollers, runtime.scheduler]:  # the bench hands chunks to the consumer itself
-            worker.stopping.set()
-        for worker in [*runtime.pollers, runtime.scheduler]:
-            worker.join(timeout=5)
-        runtime.pollers = []
-        runtime.scheduler = None
+    with _quiet_runtime("bench-imports"):  # the bench hands chunks to the consumer itself
         result = bench_imports()
-    finally:
-        runtime.stop()
     replace_section(DOCS / "benchmarks.md", "imports", imports_section(result))
     print_imports(result)
 
@@ -130,25 +107,35 @@ def _started_environment() -> Iterator[None]:
         os.environ.update(_ENVIRON)
 
 
-def run_segments() -> None:
-    config = segments_config()
-    started = time.perf_counter()
-    print(f"  rule evaluation over {config.eval_contacts:,} contacts in memory ...", flush=True)
-    evaluation = bench_evaluation(config)
+@contextlib.contextmanager
+def _quiet_runtime(stage: str) -> Iterator[LocalRuntime]:
+    """A local runtime for one section, in the environment this process started with, with its pollers and
+    scheduler stopped (the sections hand messages to the consumers themselves), stopped again afterwards."""
     with _started_environment():
-        runtime = LocalRuntime(port=0, stage="bench-segments")
+        # moto enforces SQS's one-purge-per-60-s rule by default (read per call); the benchmarks purge often
+        os.environ["MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR"] = "false"
+        runtime = LocalRuntime(port=0, stage=stage)
         runtime.start()
         try:
-            for worker in [*runtime.pollers, runtime.scheduler]:  # the bench drains the imports queue itself
+            for worker in [*runtime.pollers, runtime.scheduler]:
                 worker.stopping.set()
             for worker in [*runtime.pollers, runtime.scheduler]:
                 worker.join(timeout=5)
             runtime.pollers = []
             runtime.scheduler = None
-            print(f"  full computation and sweep over {config.build_contacts:,} contacts on moto ...", flush=True)
-            build = bench_build(config)
+            yield runtime
         finally:
             runtime.stop()
+
+
+def run_segments() -> None:
+    config = segments_config()
+    started = time.perf_counter()
+    print(f"  rule evaluation over {config.eval_contacts:,} contacts in memory ...", flush=True)
+    evaluation = bench_evaluation(config)
+    with _quiet_runtime("bench-segments"):  # the bench drains the imports queue itself
+        print(f"  full computation and sweep over {config.build_contacts:,} contacts on moto ...", flush=True)
+        build = bench_build(config)
     print(f"  event -> Segment Entered, {config.latency_samples} samples on make run's runtime ...", flush=True)
     latency = bench_latency(config)
     result = SegmentsResult(config, evaluation, build, latency, time.perf_counter() - started)
@@ -158,19 +145,8 @@ def run_segments() -> None:
 
 def run_campaigns() -> None:
     config = campaigns_config()
-    with _started_environment():
-        runtime = LocalRuntime(port=0, stage="bench-campaigns")
-        runtime.start()
-        try:
-            for worker in [*runtime.pollers, runtime.scheduler]:  # the bench drains the imports queue itself
-                worker.stopping.set()
-            for worker in [*runtime.pollers, runtime.scheduler]:
-                worker.join(timeout=5)
-            runtime.pollers = []
-            runtime.scheduler = None
-            result = bench_campaigns(config)
-        finally:
-            runtime.stop()
+    with _quiet_runtime("bench-campaigns"):  # the bench drains the imports queue itself
+        result = bench_campaigns(config)
     replace_section(DOCS / "benchmarks.md", "campaigns", campaigns_section(result))
     print_campaigns(result)
 
@@ -192,12 +168,10 @@ def main(argv: list[str]) -> int:
     if "sdk" in chosen:
         replace_section(DOCS / "benchmarks.md", "sdk", section(measure()))
     if "ingest" in chosen:
-        with _started_environment():
-            run_ingest()
+        run_ingest()
     if "imports" in chosen:
         print("imports: a 5,000-row contact import vs. raw BatchWriteItem ...", flush=True)
-        with _started_environment():
-            run_imports()
+        run_imports()
     if "segments" in chosen:
         print("segments: evaluation, full computation vs. scan, sweep, event -> Segment Entered ...", flush=True)
         run_segments()

@@ -119,3 +119,15 @@ def parse(model: type[M], data: Any, what: str = "request body") -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise InvalidInput(f"The {what} is invalid", details_from(exc)) from exc
+
+
+def clean_tags(tags: list[str]) -> list[str]:
+    """Tags as stored: trimmed, each 1-50 characters (ValueError otherwise), the first of repeats kept."""
+    cleaned: list[str] = []
+    for tag in tags:
+        tag = tag.strip()
+        if not 0 < len(tag) <= 50:
+            raise ValueError("each tag must be 1-50 characters")
+        if tag not in cleaned:
+            cleaned.append(tag)
+    return cleaned

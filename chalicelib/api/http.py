@@ -89,6 +89,16 @@ class Call:
         value = params.get(name)
         return value if isinstance(value, str) else default
 
+    def expected_revision(self) -> int | None:
+        """The revision an ``If-Match`` header names (None: no header), or a 400 naming the header."""
+        wanted = self.request.headers.get("if-match")
+        if wanted is None:
+            return None
+        try:
+            return int(wanted.strip('"W/ '))
+        except ValueError:
+            raise InvalidInput("If-Match is invalid", [ErrorDetail("If-Match", "must be a revision number")]) from None
+
     def int_query(self, name: str, default: int, low: int, high: int) -> int:
         """An integer query parameter within [low, high], or a 400 naming it."""
         raw = self.query(name)

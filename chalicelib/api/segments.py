@@ -10,7 +10,6 @@ from pydantic import BaseModel, Field
 
 from chalicelib.api.http import Call, api_route
 from chalicelib.deps import ports
-from chalicelib.errors import ErrorDetail, InvalidInput
 from chalicelib.segments.models import Generation, SegmentDef
 from chalicelib.segments.rules import SegmentIn
 from chalicelib.services.segments import definitions, inspect
@@ -155,14 +154,9 @@ def get_segment(call: Call) -> SegmentOut:
     ),
 )
 def replace_segment(call: Call) -> SegmentOut:
-    wanted = call.request.headers.get("if-match")
-    revision = None
-    if wanted is not None:
-        try:
-            revision = int(wanted.strip('"W/ '))
-        except ValueError:
-            raise InvalidInput("If-Match is invalid", [ErrorDetail("If-Match", "must be a revision number")]) from None
-    return shown(definitions.replace_segment(ports(), call.params["id"], parse(SegmentIn, call.body), revision))
+    return shown(
+        definitions.replace_segment(ports(), call.params["id"], parse(SegmentIn, call.body), call.expected_revision())
+    )
 
 
 @api_route(

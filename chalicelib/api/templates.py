@@ -10,7 +10,6 @@ from pydantic import BaseModel, Field
 
 from chalicelib.api.http import Call, api_route
 from chalicelib.deps import ports
-from chalicelib.errors import ErrorDetail, InvalidInput
 from chalicelib.messaging.sms import SmsLength
 from chalicelib.messaging.templates import Template, TemplateIn
 from chalicelib.services import templates
@@ -176,14 +175,7 @@ def get_template(call: Call) -> TemplateOut:
     ),
 )
 def replace_template(call: Call) -> TemplateOut:
-    wanted = call.request.headers.get("if-match")
-    revision = None
-    if wanted is not None:
-        try:
-            revision = int(wanted.strip('"W/ '))
-        except ValueError:
-            raise InvalidInput("If-Match is invalid", [ErrorDetail("If-Match", "must be a revision number")]) from None
-    return shown(templates.replace(ports(), call.params["id"], parse(TemplateIn, call.body), revision))
+    return shown(templates.replace(ports(), call.params["id"], parse(TemplateIn, call.body), call.expected_revision()))
 
 
 @api_route(

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from chalicelib.errors import ErrorDetail, InvalidInput
-from chalicelib.validation import LanguageCode, details_from, normalize_email
+from chalicelib.validation import LanguageCode, clean_tags, details_from, normalize_email
 
 Channel = Literal["email", "sms", "mobilepush", "webpush", "telegram", "viber", "appinbox", "inapp"]
 CHANNELS: tuple[str, ...] = get_args(Channel)
@@ -274,17 +274,6 @@ CONTENT: dict[str, type[Content]] = {
 }
 
 
-def _clean_tags(tags: list[str]) -> list[str]:
-    cleaned: list[str] = []
-    for tag in tags:
-        tag = tag.strip()
-        if not 0 < len(tag) <= 50:
-            raise ValueError("each tag must be 1-50 characters")
-        if tag not in cleaned:
-            cleaned.append(tag)
-    return cleaned
-
-
 class TemplateIn(_Strict):
     """``POST /v1/templates`` and ``PUT /v1/templates/{id}``."""
 
@@ -304,7 +293,7 @@ class TemplateIn(_Strict):
     @field_validator("tags")
     @classmethod
     def _tags(cls, tags: list[str]) -> list[str]:
-        return _clean_tags(tags)
+        return clean_tags(tags)
 
 
 class Template(_Strict):

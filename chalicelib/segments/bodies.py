@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import Field, field_validator
 
 from chalicelib.segments.conditions import Strict
+from chalicelib.validation import clean_tags
 
 ID = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 ID_RULE = (
@@ -30,7 +31,7 @@ class SegmentIn(Strict):
     @field_validator("tags")
     @classmethod
     def _tags(cls, tags: list[str]) -> list[str]:
-        return _clean_tags(tags)
+        return clean_tags(tags)
 
 
 class ListIn(Strict):
@@ -44,15 +45,4 @@ class ListIn(Strict):
     @field_validator("tags")
     @classmethod
     def _tags(cls, tags: list[str]) -> list[str]:
-        return _clean_tags(tags)
-
-
-def _clean_tags(tags: list[str]) -> list[str]:
-    cleaned: list[str] = []
-    for tag in tags:
-        tag = tag.strip()
-        if not 0 < len(tag) <= 50:
-            raise ValueError("each tag must be 1-50 characters")
-        if tag not in cleaned:
-            cleaned.append(tag)
-    return cleaned
+        return clean_tags(tags)
