@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from chalicelib.errors import Permanent, Retryable
 from chalicelib.messaging.outbound import Outgoing, SendResult
 from chalicelib.providers import http_post
+from chalicelib.providers.base import ProviderSender
 from chalicelib.providers.secrets import Clients, credential
 from chalicelib.settings import Settings
 
@@ -117,15 +118,13 @@ def _fcm_code(body: Any) -> str:
     return str(error.get("status") or "")
 
 
-class FcmSender:
+class FcmSender(ProviderSender):
     """``Sender`` for the mobilepush channel through FCM HTTP v1."""
 
     name = NAME
-    idempotent = False
 
     def __init__(self, settings: Settings, clients: Clients) -> None:
-        self.settings = settings
-        self.clients = clients
+        super().__init__(settings, clients)
         self._token: Token | None = None
         self._lock = threading.Lock()
 

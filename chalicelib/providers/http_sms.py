@@ -15,22 +15,17 @@ from urllib.parse import quote, urlencode
 from chalicelib.errors import Permanent
 from chalicelib.messaging.outbound import Outgoing, SendResult
 from chalicelib.providers import http_post
-from chalicelib.providers.secrets import Clients, credential
+from chalicelib.providers.base import ProviderSender
+from chalicelib.providers.secrets import credential
 from chalicelib.providers.sns_sms import phone
-from chalicelib.settings import Settings
 
 NAME = "twilio"
 
 
-class HttpSmsSender:
+class HttpSmsSender(ProviderSender):
     """``Sender`` for the sms channel through a Twilio-style API."""
 
     name = NAME
-    idempotent = False
-
-    def __init__(self, settings: Settings, clients: Clients) -> None:
-        self.settings = settings
-        self.clients = clients
 
     def send(self, message: Outgoing) -> SendResult:
         text = message.content.get("text")

@@ -18,8 +18,7 @@ from typing import Any
 
 from chalicelib.errors import Permanent, Retryable
 from chalicelib.messaging.outbound import Outgoing, SendResult
-from chalicelib.providers.secrets import Clients
-from chalicelib.settings import Settings
+from chalicelib.providers.base import ProviderSender
 
 NAME = "ses"
 # SES error codes that will not succeed on a retry (the address, the sender identity or the account is refused).
@@ -96,15 +95,10 @@ def mime(message: Outgoing) -> bytes:
     return mail.as_bytes()
 
 
-class SesSender:
+class SesSender(ProviderSender):
     """``Sender`` for the email channel through SES v2."""
 
     name = NAME
-    idempotent = False
-
-    def __init__(self, settings: Settings, clients: Clients) -> None:
-        self.settings = settings
-        self.clients = clients
 
     def send(self, message: Outgoing) -> SendResult:
         raw = mime(message)

@@ -12,9 +12,8 @@ from typing import Any
 
 from chalicelib.errors import Permanent
 from chalicelib.messaging.outbound import Outgoing, SendResult
-from chalicelib.providers.secrets import Clients
+from chalicelib.providers.base import ProviderSender
 from chalicelib.providers.ses import aws_failure
-from chalicelib.settings import Settings
 
 NAME = "sns"
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
@@ -38,15 +37,10 @@ def phone(message: Outgoing) -> str:
     return number
 
 
-class SnsSmsSender:
+class SnsSmsSender(ProviderSender):
     """``Sender`` for the sms channel through SNS."""
 
     name = NAME
-    idempotent = False
-
-    def __init__(self, settings: Settings, clients: Clients) -> None:
-        self.settings = settings
-        self.clients = clients
 
     def send(self, message: Outgoing) -> SendResult:
         text = message.content.get("text")

@@ -17,8 +17,8 @@ from typing import Any
 from chalicelib.errors import Permanent
 from chalicelib.messaging.outbound import Outgoing, SendResult
 from chalicelib.providers import http_post
-from chalicelib.providers.secrets import Clients, credential
-from chalicelib.settings import Settings
+from chalicelib.providers.base import ProviderSender
+from chalicelib.providers.secrets import credential
 
 NAME = "telegram"
 CAPTION = 1024
@@ -51,15 +51,10 @@ def request_for(message: Outgoing) -> tuple[str, dict[str, Any]]:
     return "sendMessage", body
 
 
-class TelegramSender:
+class TelegramSender(ProviderSender):
     """``Sender`` for the telegram channel through the Bot API."""
 
     name = NAME
-    idempotent = False
-
-    def __init__(self, settings: Settings, clients: Clients) -> None:
-        self.settings = settings
-        self.clients = clients
 
     def send(self, message: Outgoing) -> SendResult:
         method, body = request_for(message)

@@ -18,8 +18,8 @@ from typing import Any
 from chalicelib.errors import Permanent, Retryable
 from chalicelib.messaging.outbound import Outgoing, SendResult
 from chalicelib.providers import http_post
-from chalicelib.providers.secrets import Clients, credential
-from chalicelib.settings import Settings
+from chalicelib.providers.base import ProviderSender
+from chalicelib.providers.secrets import credential
 
 NAME = "viber"
 RETRYABLE_STATUSES = {12}  # too many requests
@@ -59,15 +59,10 @@ def body_for(message: Outgoing, sender_name: str) -> dict[str, Any]:
     return body
 
 
-class ViberSender:
+class ViberSender(ProviderSender):
     """``Sender`` for the viber channel through the Viber REST API."""
 
     name = NAME
-    idempotent = False
-
-    def __init__(self, settings: Settings, clients: Clients) -> None:
-        self.settings = settings
-        self.clients = clients
 
     def send(self, message: Outgoing) -> SendResult:
         if not self.settings.viber_sender_name:

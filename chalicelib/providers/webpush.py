@@ -25,8 +25,8 @@ from pywebpush import WebPusher, WebPushException
 from chalicelib.errors import Permanent
 from chalicelib.messaging.outbound import Outgoing, SendResult
 from chalicelib.providers import http_post
-from chalicelib.providers.secrets import Clients, credential
-from chalicelib.settings import Settings
+from chalicelib.providers.base import ProviderSender
+from chalicelib.providers.secrets import credential
 
 NAME = "webpush"
 TTL = 24 * 3600  # how long the push service keeps a message for an offline browser
@@ -56,15 +56,10 @@ def subscription(message: Outgoing) -> dict[str, Any]:
     return found
 
 
-class WebPushSender:
+class WebPushSender(ProviderSender):
     """``Sender`` for the webpush channel."""
 
     name = NAME
-    idempotent = False
-
-    def __init__(self, settings: Settings, clients: Clients) -> None:
-        self.settings = settings
-        self.clients = clients
 
     def _vapid(self) -> Vapid02:
         key = credential(self.clients, self.settings.vapid_private_key, "ORBIT_VAPID_PRIVATE_KEY")
