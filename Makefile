@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 STAGE ?= dev
 PORT ?= 8000
 
-.PHONY: run test unit lint typecheck layers check bench package clean
+.PHONY: run test unit lint typecheck layers check bench package clean localstack-test
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { echo "Python 3.11 is required (found: $(PYTHON))"; exit 1; }
@@ -42,6 +42,21 @@ check: lint typecheck layers
 bench: $(STAMP)
 	$(BIN)/python -m bench.ingest
 
+# Journeys on a second interpreter (docs/workflows.md): LocalStack host-side in its own venv, never part of `make test`.
+LOCALSTACK_VENV := .venv-localstack
+LOCALSTACK_STAMP := $(LOCALSTACK_VENV)/.installed
+
+$(LOCALSTACK_STAMP): tests/localstack/requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { echo "Python 3.11 is required (found: $(PYTHON))"; exit 1; }
+	$(PYTHON) -m venv $(LOCALSTACK_VENV)
+	$(LOCALSTACK_VENV)/bin/pip install --quiet --upgrade pip
+	$(LOCALSTACK_VENV)/bin/pip install --quiet -r tests/localstack/requirements.txt
+	touch $(LOCALSTACK_STAMP)
+
+# starts LocalStack on 127.0.0.1:4566 (or uses one already there), runs `pytest -m localstack tests/localstack/`, stops it
+localstack-test: $(STAMP) $(LOCALSTACK_STAMP)
+	$(BIN)/python -m tests.localstack.run
+
 # build/package-$(STAGE)/sam.json + deployment.zip: Chalice's template merged with infra/ (docs/deploy.md).
 # chalice package only needs a region name to run; the template itself is region-neutral.
 package: $(STAMP)
@@ -52,4 +67,4 @@ package: $(STAMP)
 	$(BIN)/cfn-lint build/package-$(STAGE)/sam.json
 
 clean:
-	rm -rf build $(VENV)
+	rm -rf build $(VENV) $(LOCALSTACK_VENV)

@@ -11,17 +11,22 @@ from chalicelib import jobs, logs
 from chalicelib.api import (
     callbacks,
     campaigns,
+    chat_links,
     contacts,
     docs,
     events,
     fields,
+    inbox,
     lists,
     messages,
     products,
     segments,
     subscriptions,
+    suppressions,
     templates,
     tracking,
+    widgets,
+    workflows,
 )
 from chalicelib.api.middleware import error_shape
 from chalicelib.settings import get_settings
@@ -45,8 +50,13 @@ for module in (
     templates,
     messages,
     campaigns,
+    inbox,
     subscriptions,
+    suppressions,
     callbacks,
+    chat_links,
+    widgets,
+    workflows,
     docs,
     outbox,
     web,
@@ -104,3 +114,24 @@ def sweep_segments(event: Any) -> dict[str, int]:
 def campaigns_due(event: Any) -> dict[str, int]:
     """Start the scheduled campaigns that are due and queue the campaign sends deferred to the send hours."""
     return jobs.campaigns_due()
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES), name="workflow_schedules")
+def workflow_schedules(event: Any) -> dict[str, int]:
+    """Start the runs of scheduled workflows that are due: a journey for each member of the schedule's segment."""
+    return jobs.workflow_schedules()
+
+
+# Workflows' state machines call it from their Task states (docs/operators.md, Workflows); it raises, so Step
+# Functions sees the error's name (Retryable, JourneyStopped) for its Retry and Catch.
+@app.lambda_function(name="workflow_task")
+def workflow_task(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Run one task of a workflow's journey: a stretch of blocks, a parked wait, a recorded failure."""
+    return jobs.workflow_task(event)
+
+
+# CloudWatch Logs subscription filters on SNS's delivery status log groups invoke it (docs/providers.md).
+@app.lambda_function(name="sns_delivery_status")
+def sns_delivery_status(event: dict[str, Any], context: Any) -> dict[str, int]:
+    """Mark SMS and push messages delivered or undelivered from SNS's delivery status records."""
+    return jobs.sns_delivery_status(event)

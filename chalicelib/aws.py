@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_stepfunctions import SFNClient
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, max_pool_connections=32)
 
@@ -47,6 +48,11 @@ def cloudwatch() -> CloudWatchClient:
 
 
 @cache
+def stepfunctions() -> SFNClient:
+    return session().client("stepfunctions", config=_CONFIG)
+
+
+@cache
 def client(service: str) -> Any:
     """A separate client for any service, cached per name (benchmarks use it for baselines)."""
     return session().client(service, config=_CONFIG)  # type: ignore[call-overload]
@@ -54,5 +60,5 @@ def client(service: str) -> Any:
 
 def reset_clients() -> None:
     """Forget every cached client (tests switch endpoints between fixtures)."""
-    for fn in (session, dynamodb, sqs, cloudformation, cloudwatch, client):
+    for fn in (session, dynamodb, sqs, cloudformation, cloudwatch, stepfunctions, client):
         fn.cache_clear()

@@ -27,9 +27,13 @@ def build(settings: Settings, clock: Clock | None = None, listeners: tuple[Liste
     """Ports served by DynamoDB, SQS and HTTP for ``settings``' stage."""
     from chalicelib import aws
     from chalicelib.messages import Stream
+    from chalicelib.messaging import policies
     from chalicelib.ports import Ports
     from chalicelib.providers.feed_download import HttpFeedDownloader
+    from chalicelib.providers.https_get import HttpsGetter
     from chalicelib.providers.senders import ChannelSenders
+    from chalicelib.providers.webhooks import HttpWebhooks
+    from chalicelib.storage.address_suppressions import DynamoAddressSuppressions
     from chalicelib.storage.campaigns import DynamoCampaignStore
     from chalicelib.storage.caps import DynamoCapCounter
     from chalicelib.storage.contacts import DynamoContactMerges, DynamoContactStore
@@ -38,15 +42,21 @@ def build(settings: Settings, clock: Clock | None = None, listeners: tuple[Liste
     from chalicelib.storage.events import DynamoEventStore
     from chalicelib.storage.fields import DynamoFieldStore
     from chalicelib.storage.imports import DynamoImportJobStore
+    from chalicelib.storage.inbox import DynamoInboxStore
+    from chalicelib.storage.journeys import DynamoJourneyStore
     from chalicelib.storage.keys import DynamoKeyStore
     from chalicelib.storage.messages import DynamoMessageStore
     from chalicelib.storage.orders import DynamoOrderStore
     from chalicelib.storage.products import DynamoProductStore
     from chalicelib.storage.queue import SqsPublisher, SqsQueue
     from chalicelib.storage.queue_status import SqsQueueStatus
+    from chalicelib.storage.rates import DynamoRateLimiter
     from chalicelib.storage.segments import DynamoMemberships, DynamoSegmentStore
+    from chalicelib.storage.state_machines import StepFunctionsMachines
     from chalicelib.storage.suppressions import DynamoSuppressions
     from chalicelib.storage.templates import DynamoTemplateStore
+    from chalicelib.storage.widgets import DynamoWidgetStore
+    from chalicelib.storage.workflows import DynamoWorkflowStore
 
     ddb = aws.dynamodb()
     sqs = aws.sqs()
@@ -56,6 +66,7 @@ def build(settings: Settings, clock: Clock | None = None, listeners: tuple[Liste
     contacts = Table(ddb, settings.contacts_table)
     segments = Table(ddb, settings.segments_table)
     messages = DynamoMessageStore(Table(ddb, settings.messages_table), clock, settings.events_retention_days)
+    inbox = DynamoInboxStore(Table(ddb, settings.messages_table))
     queues: dict[Stream, SqsQueue] = {
         "events": SqsQueue(sqs, settings.events_queue, sleep=time.sleep),
         "imports": SqsQueue(sqs, settings.imports_queue, sleep=time.sleep),
@@ -82,10 +93,22 @@ def build(settings: Settings, clock: Clock | None = None, listeners: tuple[Liste
         segments=DynamoSegmentStore(segments, clock),
         memberships=DynamoMemberships(segments),
         templates=DynamoTemplateStore(meta),
+        widgets=DynamoWidgetStore(meta),
         messages=messages,
-        senders=ChannelSenders(settings, messages, clock, clients=aws.client),
+        senders=ChannelSenders(settings, messages, clock, clients=aws.client, inbox=inbox),
+        inbox=inbox,
+        addresses=DynamoAddressSuppressions(Table(ddb, settings.messages_table)),
+        machines=StepFunctionsMachines(aws.stepfunctions, settings.workflow_role_arn, settings.workflow_start_on),
+        workflows=DynamoWorkflowStore(meta),
+        journeys=DynamoJourneyStore(Table(ddb, settings.journeys_table), clock, settings.events_retention_days),
+        webhooks=HttpWebhooks(settings.allow_private_webhooks, allow_http=settings.allow_private_webhooks),
         caps=DynamoCapCounter(Table(ddb, settings.messages_table), clock, settings.events_retention_days),
         campaigns=DynamoCampaignStore(Table(ddb, settings.messages_table), clock, settings.events_retention_days),
+        rates=DynamoRateLimiter(Table(ddb, settings.messages_table)),
+        fetcher=HttpsGetter(),
+        policies=policies.from_settings(
+            settings.caps, settings.send_hours, settings.default_time_zone, settings.provider_rates
+        ),
         downloader=HttpFeedDownloader(),
         changes=ContactChanges(list(listeners)),
     )
@@ -94,11 +117,14 @@ def build(settings: Settings, clock: Clock | None = None, listeners: tuple[Liste
 
 
 def subscribe_engines(wired: Ports) -> None:
-    """The listeners that act on every contact change for these ports: real-time segments (critical: a
-    failure fails the change's records, and their redelivery replays it)."""
+    """The listeners that act on every contact change for these ports, both critical (a failure fails the change's
+    records, and their redelivery replays it): real-time segments, then journeys (starts, stops, resumed waits,
+    goals)."""
     from chalicelib.services.segments import realtime
+    from chalicelib.services.workflows import listener
 
     wired.changes.subscribe(realtime.listener(wired), critical=True)
+    wired.changes.subscribe(listener.listener(wired), critical=True)
 
 
 def consumer(wired: Ports) -> Consumer:

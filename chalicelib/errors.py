@@ -83,3 +83,8 @@ class Permanent(OrbitError):
     """Input that will never succeed (poison records)."""
 
     status, code = 422, "permanent"
+
+
+def bad_cursor() -> InvalidInput:
+    """The error of a listing's ``cursor`` that the listing did not hand out."""
+    return InvalidInput("cursor is not valid", [ErrorDetail("cursor", "is not a cursor of this listing")])

@@ -80,3 +80,52 @@ def campaigns_due(name: str = "campaigns_due") -> dict[str, int]:
 
     with logs.correlated(logs.new_id(), job=name):
         return {"queued": campaigns.sweep_due(ports())}
+
+
+def workflow_schedules(name: str = "workflow_schedules") -> dict[str, int]:
+    """Queue the scheduled workflow runs that are due (the first page of each run's segment members)."""
+    from chalicelib.services.workflows import schedules
+
+    with logs.correlated(logs.new_id(), job=name):
+        return {"queued": schedules.due(ports())}
+
+
+def sns_delivery_status(event: Mapping[str, Any], name: str = "sns_delivery_status") -> dict[str, int]:
+    """Apply SNS delivery status records a CloudWatch Logs subscription hands over (``awslogs.data``: base64 of
+    gzipped JSON whose ``logEvents[].message`` are the records); a message that is not JSON is skipped."""
+    import base64
+    import gzip
+    import json
+
+    from chalicelib.services.messaging import sns_status
+
+    data = json.loads(gzip.decompress(base64.b64decode(str((event.get("awslogs") or {}).get("data") or ""))))
+    records = []
+    # CloudWatch Logs checks the destination with a CONTROL_MESSAGE when the filter is made: it holds no records
+    delivered = data.get("logEvents") if data.get("messageType") == "DATA_MESSAGE" else None
+    for log_event in delivered or []:
+        try:
+            records.append(json.loads(str(log_event.get("message") or "")))
+        except ValueError:
+            log.warning("SNS delivery status record is not JSON", extra={"logEventId": log_event.get("id")})
+    with logs.correlated(logs.new_id(), job=name):
+        result = sns_status.apply(ports(), [r for r in records if isinstance(r, dict)]).as_dict()
+        log.info("delivery status applied", extra=result)
+        return result
+
+
+def workflow_task(event: Mapping[str, Any], name: str = "workflow_task") -> dict[str, Any]:
+    """One task of a workflow's state machine (the ``event`` its Task state passes). Errors are raised, for Step
+    Functions to retry or catch by name (Lambda reports the exception's class name): any ``Retryable`` leaves as
+    ``Retryable`` itself (the state machines retry that name, not its subclasses'); ``JourneyStopped`` and the rest
+    leave as they are."""
+    from chalicelib.errors import Retryable
+    from chalicelib.services.workflows import tasks
+
+    with logs.correlated(logs.new_id(), job=name):
+        try:
+            return tasks.handle(ports(), dict(event))
+        except Retryable as exc:
+            if type(exc) is Retryable:
+                raise
+            raise Retryable(str(exc)) from exc

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.events.models import Event
 from chalicelib.identity.commands import AliasCommand, IdentifyCommand
@@ -144,6 +144,36 @@ class CampaignSendMsg(QueueMessage):
     contacts: list[str]
 
 
+class WorkflowSendMsg(QueueMessage):
+    """A journey's message held by the workflow's send hours, sent when they open (the same ledger key, so once)."""
+
+    kind: Literal["workflowSend"] = "workflowSend"
+    stream: Stream = "imports"
+    contactKey: str
+    templateId: str
+    origin: str
+    step: str
+    transactional: bool = False
+    data: dict[str, Any] = Field(default_factory=dict)
+    event: dict[str, Any] = Field(default_factory=dict)
+    hours: list[int] | None = None
+
+
+class WorkflowPageMsg(QueueMessage):
+    """Start a scheduled workflow's journeys for one page of its segment's members (``generation``, fixed when the
+    occasion was claimed; ``page`` from 0, read from ``cursor``), then queue the next page. ``occasion`` names the
+    run (``schedule:<local date>``), so a redelivered page starts nothing twice."""
+
+    kind: Literal["workflowPage"] = "workflowPage"
+    stream: Stream = "imports"
+    workflowId: str
+    occasion: str
+    segmentId: str
+    generation: int
+    page: int = 0
+    cursor: str | None = None
+
+
 @dataclass(frozen=True)
 class DeadLetter:
     """A body parked on a stream's dead-letter queue, and why."""
@@ -170,6 +200,8 @@ KINDS: dict[str, type[QueueMessage]] = {
         ListMembersMsg,
         CampaignPageMsg,
         CampaignSendMsg,
+        WorkflowSendMsg,
+        WorkflowPageMsg,
     )
 }
 

@@ -22,9 +22,12 @@ from chalicelib.contacts.fields import FieldDeclaration
 from chalicelib.contacts.record import ContactRecord
 from chalicelib.events.models import Event
 from chalicelib.messages import DeadLetter, QueueMessage, Stream
+from chalicelib.messaging.address_suppressions import AddressSuppression
 from chalicelib.messaging.campaigns import Campaign, CampaignStatus
+from chalicelib.messaging.chat_links import LinkCode
 from chalicelib.messaging.ledger import Claim
 from chalicelib.messaging.outbound import Mark, Message, OutboxItem, Outgoing, SendResult, Status
+from chalicelib.messaging.placements import Widget
 from chalicelib.messaging.policies import Policies
 from chalicelib.messaging.templates import Template
 from chalicelib.segments.models import (
@@ -38,6 +41,7 @@ from chalicelib.segments.models import (
     Written,
 )
 from chalicelib.settings import Settings
+from chalicelib.workflows.journeys import BlockCounts, Journey, JourneyStatus, Park, StepRecord, WorkflowRecord
 
 Order = dict[str, Any]
 
@@ -284,6 +288,30 @@ class Suppressions(Protocol):
         ...
 
 
+class AddressSuppressions(Protocol):
+    """The stage's suppression list of addresses (``messaging/address_suppressions.py``), by channel and normalised
+    address: unlike ``Suppressions`` it keeps the addresses themselves, so operators can list and lift them."""
+
+    def suppress(self, entry: AddressSuppression) -> None:
+        """Add ``entry`` (an address on the list already gets this entry's reason, source and time)."""
+        ...
+
+    def suppression(self, channel: str, address: str) -> AddressSuppression | None:
+        """The entry for ``address`` on ``channel`` (None: not suppressed); a strongly consistent read."""
+        ...
+
+    def lift(self, channel: str, address: str) -> bool:
+        """Take ``address`` off the list; True when this call did (False: it was not on it)."""
+        ...
+
+    def suppressions(
+        self, channel: str, limit: int, cursor: str | None = None
+    ) -> tuple[list[AddressSuppression], str | None]:
+        """Up to ``limit`` entries of ``channel`` in address order, and a cursor for the next page (None: no more).
+        A cursor not from this listing is InvalidInput."""
+        ...
+
+
 class ContactMerges(Protocol):
     """Turning a known contact into an alias of another, which must never race a merge the other way."""
 
@@ -400,6 +428,15 @@ class Ports:
     senders: Senders
     caps: CapCounter
     campaigns: CampaignStore
+    rates: RateLimiter
+    fetcher: HttpsGetter
+    widgets: WidgetStore
+    inbox: InboxStore
+    addresses: AddressSuppressions  # the stage's suppressed email addresses and phone numbers
+    machines: StateMachines  # Step Functions: workflows' state machines and their executions
+    workflows: WorkflowStore  # workflow records and their published revisions (meta table)
+    journeys: JourneyStore  # journeys, parked waits, block counters, history (journeys table)
+    webhooks: Webhooks  # workflows' webhook calls (private addresses refused unless the stage allows them)
     changes: ContactChanges = field(default_factory=ContactChanges)
     policies: Policies = field(default_factory=Policies)  # frequency caps and send hours (messaging/policies.py)
 
@@ -477,6 +514,78 @@ class MessageStore(Protocol):
         first caller wins, so every process signs with the same one)."""
         ...
 
+    def remember_provider_id(self, provider: str, provider_id: str, message_id: str) -> None:
+        """Note that ``provider`` knows the message ``message_id`` as ``provider_id`` (its callbacks name it so);
+        kept as long as message records."""
+        ...
+
+    def message_by_provider_id(self, provider: str, provider_id: str) -> Message | None:
+        """The message ``provider`` knows as ``provider_id`` (None: none remembered, or no such message)."""
+        ...
+
+    def remember_link_code(self, link: LinkCode) -> None:
+        """Keep a chat link code (``messaging/chat_links.py``) until it expires."""
+        ...
+
+    def link_code(self, code: str) -> LinkCode | None:
+        """The link code as stored (expired or not: ``live`` says), None when there is none."""
+        ...
+
+    def remember_chat(self, channel: str, identifier: str, contact_key: str) -> None:
+        """Note that the Telegram chat or Viber user ``identifier`` is the contact ``contact_key``'s (the latest
+        link wins); kept as long as message records, from the latest link."""
+        ...
+
+    def chat_contact(self, channel: str, identifier: str) -> str | None:
+        """The contact key the chat ``identifier`` on ``channel`` was last linked to (None: never linked)."""
+        ...
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """One message in a contact's app inbox, as the app shows it (``services/messaging/inbox.py``)."""
+
+    message_id: str
+    contact_key: str
+    title: str
+    created_at: str  # ISO; message ids sort by it, so the inbox lists newest first
+    body: str | None = None
+    image: str | None = None
+    link: str | None = None
+    expires_at: str | None = None  # ISO (None: kept until hidden); from then on it is neither listed nor counted
+    read_at: str | None = None  # ISO, when the app first marked it read (None: unread)
+
+
+class InboxStore(Protocol):
+    """Each contact's app inbox: items by message id, newest first, with their read state and an unread count.
+    An item expired at ``now`` or hidden is gone for every method (never listed, counted, read or hidden)."""
+
+    def add(self, item: InboxItem) -> bool:
+        """Store ``item`` unread unless the contact's inbox holds its message id (even hidden); True when this call
+        stored it (adding the same message id again changes nothing)."""
+        ...
+
+    def item(self, contact_key: str, message_id: str, now: datetime) -> InboxItem | None: ...
+
+    def items(
+        self, contact_key: str, now: datetime, limit: int, cursor: str | None = None
+    ) -> tuple[list[InboxItem], str | None]:
+        """Up to ``limit`` of the contact's items, newest first, and a cursor for the next page (None: no more); a
+        page may hold fewer while more follow. A cursor not from this contact's listing is InvalidInput."""
+        ...
+
+    def unread(self, contact_key: str, now: datetime) -> int:
+        """How many of the contact's items are unread (reads the contact's unread markers only, never the items)."""
+        ...
+
+    def mark_read(self, contact_key: str, message_id: str, at: datetime) -> bool:
+        """Mark the item read at ``at``; True when this call did (False: read before, or no such item)."""
+        ...
+
+    def hide(self, contact_key: str, message_id: str, at: datetime) -> bool:
+        """Take the item out of the inbox; True when this call did (False: hidden before, or no such item)."""
+        ...
+
 
 class CampaignStore(Protocol):
     """Campaigns with their progress, each member's outcome, and the work due at a time (scheduled campaigns,
@@ -533,6 +642,35 @@ class CapCounter(Protocol):
         ...
 
 
+class Webhooks(Protocol):
+    """Calls a workflow's webhook blocks make."""
+
+    def call(self, method: str, url: str, body: bytes | None, headers: dict[str, str]) -> tuple[int, Any]:
+        """The answer's status and its JSON (None when it is not JSON). Permanent for a URL that is not https or
+        resolves to a private, loopback or link-local address (unless the stage allows private webhooks);
+        Retryable when it cannot be reached or answers 408, 429 or 5xx."""
+        ...
+
+
+class HttpsGetter(Protocol):
+    """Small documents by https GET (SNS signing certificates, subscription confirmations): no redirects, a timeout
+    and a size cap."""
+
+    def get(self, url: str) -> bytes:
+        """The body of a 2xx answer to GET ``url``. Permanent: not an https URL, a redirect (never followed) or a
+        body over the cap; Retryable: no answer in time, the connection failed, or another status."""
+        ...
+
+
+class RateLimiter(Protocol):
+    """Counts in fixed time windows shared by every process (provider send rates, test sends per template)."""
+
+    def take(self, name: str, window: int, limit: int) -> bool:
+        """Count one in ``name``'s window ``window`` (the epoch second it starts) unless ``limit`` are counted in it
+        already; False when the window is full (nothing counted). Windows are kept at least two minutes."""
+        ...
+
+
 class Sender(Protocol):
     """One provider's way of delivering messages on a channel."""
 
@@ -556,6 +694,11 @@ class Senders(Protocol):
         """Each channel's provider name (``sandbox`` unless configured otherwise)."""
         ...
 
+    def callback_secret(self, provider: str) -> str:
+        """The secret ``provider`` signs its callbacks with (``viber``: the bot's auth token), read as its sender
+        reads it; Permanent when the stage has none."""
+        ...
+
 
 class TemplateStore(Protocol):
     """Message templates by id, with an optimistic revision."""
@@ -577,4 +720,170 @@ class TemplateStore(Protocol):
 
     def delete_template(self, template_id: str) -> None:
         """Remove a template; NotFound when there is none."""
+        ...
+
+
+class WidgetStore(Protocol):
+    """On-site widgets (orbit.js placements) by id, with an optimistic revision."""
+
+    def create_widget(self, widget: Widget) -> None:
+        """Store a new widget; Conflict when its id exists."""
+        ...
+
+    def widget(self, widget_id: str) -> Widget | None: ...
+
+    def widgets(self) -> list[Widget]:
+        """Every widget, oldest first (``createdAt``, then id); one saved a moment ago is listed."""
+        ...
+
+    def replace_widget(self, widget: Widget, expected_revision: int) -> None:
+        """Store ``widget`` only if the stored one is at ``expected_revision``; Conflict otherwise, NotFound when
+        there is no such widget."""
+        ...
+
+    def delete_widget(self, widget_id: str) -> None:
+        """Remove a widget; NotFound when there is none."""
+        ...
+
+
+class StateMachines(Protocol):
+    """Step Functions: deploying a workflow's definition and running executions of it."""
+
+    def deploy(self, name: str, definition: str, express: bool = False) -> tuple[str, str]:
+        """Create or update the state machine ``name`` with ``definition`` and publish a version; returns
+        (the state machine's ARN, what executions should start on: the ``live`` alias pointed at the new version on
+        AWS, or the state machine's own ARN where the setting says aliases cannot start executions)."""
+        ...
+
+    def start(self, target: str, name: str, payload: dict[str, Any]) -> str | None:
+        """Start execution ``name`` on ``target``; its ARN, or None when an execution of that name exists (a
+        duplicate start). As Step Functions' start is idempotent, a running one of that name with the same
+        ``payload`` gives its ARN again instead."""
+        ...
+
+    def stop(self, execution_arn: str, cause: str) -> None:
+        """Stop a running execution (one that ended already is left alone)."""
+        ...
+
+    def resume(self, token: str, output: dict[str, Any]) -> bool:
+        """Complete a parked task with ``output``; False when the token is unknown, timed out or already used."""
+        ...
+
+    def fail_task(self, token: str, error: str, cause: str) -> bool:
+        """Fail a parked task with the error name ``error`` (the state's Catch routes it); False as for ``resume``."""
+        ...
+
+    def status(self, execution_arn: str) -> str:
+        """RUNNING, SUCCEEDED, FAILED, TIMED_OUT or ABORTED."""
+        ...
+
+    def transitions(self, execution_arn: str) -> int:
+        """State transitions the execution made so far (entered states, as Step Functions bills them)."""
+        ...
+
+
+class WorkflowStore(Protocol):
+    """Workflow records by id with an optimistic revision, and the definition of every published revision."""
+
+    def create_workflow(self, record: WorkflowRecord) -> None:
+        """Store a new workflow; Conflict when its id exists."""
+        ...
+
+    def workflow(self, workflow_id: str) -> WorkflowRecord | None: ...
+
+    def workflows(self) -> list[WorkflowRecord]:
+        """Every workflow, oldest first (``created_at``, then id)."""
+        ...
+
+    def replace_workflow(self, record: WorkflowRecord, expected_revision: int) -> None:
+        """Store ``record`` only if the stored one is at ``expected_revision``; Conflict otherwise (writing nothing),
+        NotFound when there is no such workflow."""
+        ...
+
+    def save_revision(self, workflow_id: str, revision: int, definition: dict[str, Any]) -> None:
+        """Keep the definition a published revision runs (saving the same revision again changes nothing)."""
+        ...
+
+    def revision(self, workflow_id: str, revision: int) -> dict[str, Any] | None:
+        """The definition saved for that revision (None: never published)."""
+        ...
+
+
+class JourneyStore(Protocol):
+    """Journeys (one record per workflow and contact), parked waits, per-block counters, execution history and
+    one-from-many variant statistics."""
+
+    def begin(self, journey: Journey, *, skip_if_inside: bool, once: bool, not_since: str | None) -> bool:
+        """Record ``journey`` as the contact's journey through its workflow, unless: ``skip_if_inside`` and the stored
+        one is running; ``once`` and one is stored; ``not_since`` (ISO) and the stored one started after it; or the
+        stored one has the same execution name (a duplicate trigger). True when recorded (``entries`` becomes the
+        stored count plus one). Written conditionally on the record read: two concurrent begins for one contact never
+        both win."""
+        ...
+
+    def journey(self, workflow_id: str, contact_key: str) -> Journey | None: ...
+
+    def journeys_of(self, contact_key: str) -> list[Journey]:
+        """The contact's journeys in every workflow (running or not)."""
+        ...
+
+    def end(self, workflow_id: str, contact_key: str, execution: str, status: JourneyStatus, at: str) -> bool:
+        """Mark the journey ended with ``status`` if it is still the running ``execution``; True when it was."""
+        ...
+
+    def set_execution_arn(self, workflow_id: str, contact_key: str, execution: str, arn: str) -> None: ...
+
+    def reach_goal(self, workflow_id: str, contact_key: str, execution: str, at: str) -> bool:
+        """Note the journey's goal reached at ``at`` unless it was already; True the first time."""
+        ...
+
+    def executions(self, workflow_id: str, limit: int, cursor: str | None = None) -> tuple[list[Journey], str | None]:
+        """The workflow's journeys, newest start first, a page at a time (InvalidInput for a foreign cursor)."""
+        ...
+
+    def claim_occasion(self, workflow_id: str, occasion: str) -> bool:
+        """Claim the workflow's run for ``occasion`` (a schedule's ``schedule:<date>``); True for the one caller that
+        claimed it, across processes."""
+        ...
+
+    def park(self, park: Park) -> None:
+        """Keep ``park`` until it expires (parking the same token again changes nothing)."""
+        ...
+
+    def parked(self, contact_key: str, event: str) -> list[Park]:
+        """The contact's unexpired parks waiting for ``event``."""
+        ...
+
+    def unpark(self, park: Park) -> bool:
+        """Remove ``park``; True for the one caller that removed it (so one event resumes a wait once)."""
+        ...
+
+    def record_step(self, workflow_id: str, step: StepRecord, counts: dict[str, dict[str, int]]) -> bool:
+        """Keep ``step`` in its execution's history and add ``counts`` (block -> counter -> n) to the workflow's
+        block counters, together, unless this (execution, seq) was recorded (a retried task run); True when
+        recorded."""
+        ...
+
+    def add_counts(self, workflow_id: str, counts: dict[str, dict[str, int]]) -> None:
+        """Add to the block counters (for events outside a task run: a wait resumed, a goal reached)."""
+        ...
+
+    def counts(self, workflow_id: str) -> BlockCounts: ...
+
+    def history(self, execution: str) -> list[StepRecord]:
+        """The execution's recorded steps in ``seq`` order."""
+        ...
+
+    def variant_sent(self, workflow_id: str, block: str, template_id: str, contact_key: str, at: str) -> None:
+        """Count a send of the variant and remember it as the contact's latest of this block."""
+        ...
+
+    def variant_clicked(self, workflow_id: str, block: str, template_id: str) -> None: ...
+
+    def variants(self, workflow_id: str, block: str) -> dict[str, tuple[int, int]]:
+        """Each variant's (sends, clicks) at the block."""
+        ...
+
+    def recent_variants(self, workflow_id: str, block: str, contact_key: str) -> dict[str, str]:
+        """The variants this contact got at the block, each with when it was last sent."""
         ...

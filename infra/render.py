@@ -12,6 +12,8 @@ The output holds ``infra/resources.json``'s resources with ``${Stage}`` replaced
 * API Gateway's own errors leave in Orbit's error shape (an unknown route is a 404 ``not_found``,
   not API Gateway's 403 "Missing Authentication Token"; a ``Content-Encoding`` the gateway cannot decode,
   such as ``br``, is a 415 ``unsupported_media_type``), as the local runtime answers;
+* every function gets the workflow settings (``ORBIT_WORKFLOW_ROLE_ARN``, ``ORBIT_WORKFLOW_TASK_ARN``), which
+  name the account and so cannot be written in ``.chalice/config.json``;
 * every function gets the name ``chalice deploy`` would give it (``orbit-<stage>`` for the API,
   ``orbit-<stage>-<name>`` for the others), so the log-group scoping in ``.chalice/policy-<stage>.json``
   holds on both deploy routes, and waits for the stage's tables.
@@ -94,6 +96,17 @@ def app_functions() -> list[tuple[str, str]]:
     return functions + [(cfn_name(name), name) for name in names]
 
 
+def workflow_settings(stage: str) -> dict[str, Any]:
+    """The workflow settings every function gets: the state machines' role (``WorkflowRole`` in
+    ``infra/resources.json``) and the ARN of the task function their Task states call (built from its name: a
+    reference to the function itself would make it depend on itself)."""
+    task = "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:orbit-" + stage + "-workflow_task"
+    return {
+        "ORBIT_WORKFLOW_ROLE_ARN": {"Fn::GetAtt": ["WorkflowRole", "Arn"]},
+        "ORBIT_WORKFLOW_TASK_ARN": {"Fn::Sub": task},
+    }
+
+
 def render(stage: str, functions: list[tuple[str, str]] | None = None) -> dict[str, Any]:
     infra: dict[str, Any] = json.loads(RESOURCES.read_text())
     pattern = infra["Parameters"]["Stage"].get("AllowedPattern", ".*")
@@ -106,7 +119,10 @@ def render(stage: str, functions: list[tuple[str, str]] | None = None) -> dict[s
     functions = app_functions() if functions is None else functions
     for logical_id, name in functions:
         function_name = f"{app_name}-{stage}" + (f"-{name}" if name else "")
-        resources[logical_id] = {"DependsOn": tables, "Properties": {"FunctionName": function_name}}
+        resources[logical_id] = {
+            "DependsOn": tables,
+            "Properties": {"FunctionName": function_name, "Environment": {"Variables": workflow_settings(stage)}},
+        }
     if any(logical_id == API_HANDLER for logical_id, _ in functions):
         resources[REST_API] = {"Properties": {"GatewayResponses": GATEWAY_RESPONSES}}
     for name, queue in CONSUMERS.items():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -57,6 +58,58 @@ def stores(clock: FixedClock) -> Iterator[Ports]:
         deps.pin(built)
         yield built
         deps.reset()
+
+
+@dataclass
+class StepFunctions:
+    """Step Functions on moto running state machines for real, its Lambda invokes answered in this process by
+    ``handlers`` (function name -> handler; the stage's ``workflow_task`` function is the app's until a test
+    replaces it), and ``ports`` whose ``machines`` deploy with the stage's role and start on the machine's ARN."""
+
+    ports: Ports
+    task_arn: str
+    task_function: str
+    handlers: dict[str, Any]
+
+
+@pytest.fixture
+def step_functions(stores: Ports, monkeypatch: pytest.MonkeyPatch) -> Iterator[StepFunctions]:
+    import contextlib
+    import dataclasses
+
+    from moto.awslambda_simple.models import lambda_simple_backends
+    from moto.core.config import default_user_config
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    from app import app
+    from chalicelib.local import moto_lambda
+    from chalicelib.storage.state_machines import StepFunctionsMachines
+
+    for backends in (stepfunctions_parser_backends, lambda_simple_backends):  # mock_aws() leaves these as they were
+        for backend in backends.values():
+            backend.reset()
+    monkeypatch.setitem(default_user_config, "stepfunctions", {"execute_state_machine": True})
+    monkeypatch.setitem(default_user_config, "lambda", {"use_docker": False})
+    name = f"{app.app_name}-{stores.settings.stage}-workflow_task"
+    role = stores.settings.workflow_role_arn
+    task_arn = moto_lambda.create_function(aws.client("lambda"), name, role)
+    for variable, value in (("ORBIT_WORKFLOW_TASK_ARN", task_arn), ("ORBIT_WORKFLOW_START_ON", "machine")):
+        monkeypatch.setenv(variable, value)
+    settings = stores.settings.model_copy(update={"workflow_task_arn": task_arn, "workflow_start_on": "machine"})
+    machines = StepFunctionsMachines(aws.stepfunctions, role, "machine")
+    wired = dataclasses.replace(stores, settings=settings, machines=machines)
+    deps.pin(wired)
+    handlers: dict[str, Any] = moto_lambda.app_handlers(app, stores.settings.stage)
+    undo = moto_lambda.route(handlers)
+    yield StepFunctions(wired, task_arn, name, handlers)
+    sfn = aws.stepfunctions()  # no execution outlives the test (its next task would find no moto)
+    for machine in sfn.list_state_machines()["stateMachines"]:
+        for execution in sfn.list_executions(stateMachineArn=machine["stateMachineArn"], statusFilter="RUNNING")[
+            "executions"
+        ]:
+            with contextlib.suppress(Exception):  # moto cannot stop one whose interpreter has not begun
+                sfn.stop_execution(executionArn=execution["executionArn"])
+    undo()
 
 
 def basic(key: str, user: str = "api") -> dict[str, str]:
@@ -284,3 +337,22 @@ def platform() -> Iterator[Platform]:
     started = start_platform()
     yield started
     stop_platform(started)
+
+
+@pytest.fixture
+def atomic_requests(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each DynamoDB request atomic, as on AWS. In-process moto is not: a TransactWriteItems deep-copies the
+    tables it names while other threads write them, and a cancelled one restores that copy, undoing their
+    writes. The race under test is between requests (a read, then a conditional write), so the requests
+    themselves take turns here."""
+    from moto.dynamodb.responses import DynamoHandler
+
+    turn = threading.Lock()
+    action = DynamoHandler.call_action
+
+    def one_at_a_time(self: DynamoHandler) -> Any:
+        with turn:
+            return action(self)
+
+    monkeypatch.setattr(DynamoHandler, "call_action", one_at_a_time)
+    yield

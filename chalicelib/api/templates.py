@@ -13,6 +13,7 @@ from chalicelib.deps import ports
 from chalicelib.messaging.sms import SmsLength
 from chalicelib.messaging.templates import Template, TemplateIn
 from chalicelib.services import templates
+from chalicelib.services.messaging.trial import TrialIn, send_test
 from chalicelib.services.templates import TemplatePreviewIn
 from chalicelib.validation import parse
 
@@ -208,3 +209,34 @@ def preview_template(call: Call) -> TemplatePreviewOut:
         content=found.content,
         sms=_length(found.sms) if found.sms is not None else None,
     )
+
+
+class TrialOut(BaseModel):
+    messageId: str
+    status: str = Field(description="`sent`, or `failed` when the provider refused it (`reason` says why)")
+    provider: str | None = None
+    to: dict[str, Any] = Field(description="Where it went")
+    reason: str | None = None
+
+
+@api_route(
+    bp,
+    "/v1/templates/{id}/test",
+    "POST",
+    auth="secret",
+    tag=TAG,
+    body=TrialIn,
+    response=TrialOut,
+    summary=(
+        "Send a test of a template to a stored contact (`externalId`) or an address (`to`), rendered as the preview"
+        " renders it; marked a test, outside caps, send hours and reports"
+    ),
+    errors={
+        422: "The template does not render (`render_failed`), or the channel has no sender on this stage",
+        429: "More than 10 test sends of this template in a minute",
+    },
+)
+def send_template_test(call: Call) -> TrialOut:
+    found = send_test(ports(), call.params["id"], parse(TrialIn, call.body))
+    sent = found.message
+    return TrialOut(messageId=sent.id, status=sent.status, provider=sent.provider, to=found.to, reason=sent.reason)

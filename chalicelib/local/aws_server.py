@@ -8,8 +8,9 @@ Why a process: moto answers every API call in Python. In the runtime's own proce
 (the GIL) with the HTTP API, the queue pollers and the consumer; in a child each has a core of its own.
 
 The child runs ``moto.server.ThreadedMotoServer`` with ``MOTO_PORT`` set to its port (moto's Step Functions
-calls back to itself through it) and three adjustments installed, each version-guarded (an unexpected moto is
-left alone, with a warning):
+calls back to itself through it), executing state machines for real with their Lambda invokes posted to the
+runtime (:func:`run_state_machines`, :mod:`chalicelib.local.moto_lambda`), and three adjustments installed,
+each version-guarded (an unexpected moto is left alone, with a warning):
 
 * :func:`chalicelib.local.moto_sqs.apply`: SQS calls cost the same whatever the queue's depth;
 * :func:`chalicelib.local.moto_dynamodb.apply`: a Query costs what it may return (the items under one hash
@@ -170,10 +171,24 @@ def _read_commands(snapshots: Snapshots, stopping: threading.Event, why: list[st
     stopping.set()
 
 
+def run_state_machines(lambda_url: str | None) -> None:
+    """Step Functions executions run for real, and Lambda invokes (their tasks) go to the runtime's
+    ``POST /_local/lambda/<function>`` at ``lambda_url`` (none: moto's simple Lambda echoes the payload)."""
+    from moto.core.config import default_user_config
+
+    from chalicelib.local import moto_lambda
+
+    default_user_config["stepfunctions"] = {"execute_state_machine": True}
+    default_user_config["lambda"] = {"use_docker": False}
+    if lambda_url:
+        moto_lambda.forward(lambda_url)
+
+
 def serve(args: argparse.Namespace) -> int:
     from chalicelib.local import moto_dynamodb, moto_metrics, moto_sqs, moto_transactions
 
     os.environ["MOTO_PORT"] = str(args.port)  # moto's own callbacks (Step Functions tasks) use it
+    run_state_machines(args.lambda_url)
     moto_sqs.apply()
     moto_dynamodb.apply()
     moto_transactions.apply()
@@ -216,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", help="keep snapshots here (none: keep nothing)")
     parser.add_argument("--region", default=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
     parser.add_argument("--autosave-seconds", type=float, default=30.0)
+    parser.add_argument("--lambda-url", help="the runtime's HTTP server, which answers Lambda invokes")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per moto request otherwise
@@ -229,9 +245,16 @@ class EmbeddedAws:
     """The child process, seen from the runtime: start it, wait until it answers, arm it, stop it."""
 
     def __init__(
-        self, data_dir: Path | None = None, region: str = "us-east-1", autosave_seconds: float = 30.0, port: int = 0
+        self,
+        data_dir: Path | None = None,
+        region: str = "us-east-1",
+        autosave_seconds: float = 30.0,
+        port: int = 0,
+        lambda_url: str | None = None,
     ) -> None:
-        """``port``: serve there (``make run``: ``ORBIT_AWS_PORT``), or 0 for any free one (tests)."""
+        """``port``: serve there (``make run``: ``ORBIT_AWS_PORT``), or 0 for any free one (tests); ``lambda_url``:
+        the runtime's HTTP server, which runs the app's Lambda functions when Step Functions invokes them."""
+        self.lambda_url = lambda_url
         self.data_dir = data_dir
         self.region = region
         self.autosave_seconds = autosave_seconds
@@ -259,6 +282,8 @@ class EmbeddedAws:
             command += ["--autosave-seconds", str(self.autosave_seconds)]
             if self.data_dir is not None:
                 command += ["--data-dir", str(self.data_dir)]
+            if self.lambda_url:
+                command += ["--lambda-url", self.lambda_url]
             env = {**os.environ, "MOTO_PORT": str(self.port), "PYTHONUNBUFFERED": "1"}
             env.pop("AWS_ENDPOINT_URL", None)
             self.process = subprocess.Popen(  # its own session: a terminal's Ctrl-C reaches only the runtime,

@@ -1,5 +1,6 @@
 """The local HTTP server's request handling: Orbit's error shape for every error, one log line per request,
-and path parameters decoded as API Gateway does."""
+path parameters decoded as API Gateway does, and the embedded AWS's Lambda invokes (``POST /_local/lambda/<name>``,
+loopback only: :mod:`chalicelib.local.moto_lambda`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import json
 import logging
 import time
 from typing import Any
+
+from chalicelib.local.moto_lambda import ROUTE
 
 log = logging.getLogger("orbit.local")
 http_log = logging.getLogger("orbit.local.http")
@@ -29,6 +32,16 @@ def _handler_class() -> Any:
 
     class Handler(ChaliceRequestHandler):
         started = 0.0
+
+        def __init__(self, request: Any, client_address: Any, server: Any, app_object: Any, config: Any) -> None:
+            self.app_object = app_object  # the Lambda route below calls its @app.lambda_function handlers
+            super().__init__(request, client_address, server, app_object, config)
+
+        def do_POST(self) -> None:
+            if self.path.startswith(ROUTE):
+                _invoke_lambda(self)
+            else:
+                self._generic_handle()
 
         def parse_request(self) -> bool:
             self.started = time.monotonic()
@@ -80,6 +93,31 @@ def _handler_class() -> Any:
             log.debug(format, *args)
 
     return Handler
+
+
+def _invoke_lambda(request: Any) -> None:
+    """``POST /_local/lambda/<function>``: the embedded AWS's Lambda invokes (Step Functions' tasks), for loopback
+    clients only; the handler's result, or its error with ``X-Orbit-Function-Error``."""
+    from chalicelib.local import moto_lambda
+    from chalicelib.settings import get_settings
+
+    if request.client_address[0] not in ("127.0.0.1", "::1"):
+        request.send_error(403, "Lambda invokes come from the embedded AWS only")
+        return
+    name = request.path[len(ROUTE) :].split("?", 1)[0]
+    handler = moto_lambda.app_handlers(request.app_object, get_settings().stage).get(name)
+    if handler is None:
+        request.send_error(404, f"No Lambda function {name}")
+        return
+    body = request.rfile.read(int(request.headers.get("Content-Length") or 0))
+    payload, error = moto_lambda.invoke(handler, body)
+    request.send_response(200)
+    request.send_header("Content-Type", "application/json")
+    request.send_header("Content-Length", str(len(payload)))
+    if error:
+        request.send_header(moto_lambda.ERROR_HEADER, error)
+    request.end_headers()
+    request.wfile.write(payload)
 
 
 def _decode_path_parameters() -> None:

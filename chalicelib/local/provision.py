@@ -22,8 +22,10 @@ OUTPUT_ENV = {
     "ProductsTableName": "ORBIT_PRODUCTS_TABLE",
     "SegmentsTableName": "ORBIT_SEGMENTS_TABLE",
     "MessagesTableName": "ORBIT_MESSAGES_TABLE",
+    "JourneysTableName": "ORBIT_JOURNEYS_TABLE",
     "EventsQueueName": "ORBIT_EVENTS_QUEUE",
     "ImportsQueueName": "ORBIT_IMPORTS_QUEUE",
+    "WorkflowRoleArn": "ORBIT_WORKFLOW_ROLE_ARN",
 }
 
 

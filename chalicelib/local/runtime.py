@@ -110,7 +110,11 @@ class LocalRuntime:
         from chalicelib.local.aws_server import EmbeddedAws
 
         self.moto = EmbeddedAws(
-            self.data_dir, os.environ["AWS_DEFAULT_REGION"], self.autosave_seconds, port=self.aws_port
+            self.data_dir,
+            os.environ["AWS_DEFAULT_REGION"],
+            self.autosave_seconds,
+            port=self.aws_port,
+            lambda_url=self.url,
         ).start()
         os.environ["MOTO_PORT"] = str(self.moto.port)  # moto's own callbacks (Step Functions tasks) use it
         os.environ["AWS_ENDPOINT_URL"] = self.moto.url
@@ -180,9 +184,12 @@ class LocalRuntime:
         self._start_aws()
         deps.reset()
         os.environ.update(provision(aws.cloudformation(), self.stage))
+        self._provision_task_function()
         self._restore(snapshot)
         os.environ["ORBIT_TIME_SCALE"] = str(self.time_scale)
         os.environ["ORBIT_DEMO_SITE_KEY"] = self.site_key
+        # links in messages no request asked for (journeys, scheduled campaigns) point at this runtime
+        os.environ.setdefault("ORBIT_PUBLIC_URL", self.url)
         deps.reset()
         self._seed_keys()
         seed_demo_catalog(deps.ports(), self.url)
@@ -203,6 +210,19 @@ class LocalRuntime:
         self._register_health()
         self._write_discovery()
         return self
+
+    def _provision_task_function(self) -> None:
+        """On the embedded AWS: the workflow task function (a placeholder whose invokes come to this process's
+        HTTP server) and the settings that point workflows at it; executions start on the state machine itself."""
+        if self.moto is None:
+            return
+        from chalicelib import aws
+        from chalicelib.local import moto_lambda
+
+        name = f"orbit-{self.stage}-workflow_task"
+        role = os.environ["ORBIT_WORKFLOW_ROLE_ARN"]
+        os.environ["ORBIT_WORKFLOW_TASK_ARN"] = moto_lambda.create_function(aws.client("lambda"), name, role)
+        os.environ["ORBIT_WORKFLOW_START_ON"] = "machine"
 
     @property
     def aws_endpoint(self) -> str:

@@ -9,17 +9,27 @@ contact's time zone. Transactional messages bypass both; consent (``consent.py``
 * Send hours ``[start, end)`` are local hours in the contact's ``timeZone`` (the policies' default zone when it
   has none or an unknown one). Outside them a message is not sent now but deferred to the next allowed moment
   (``next_allowed``): it stays ``pending`` and its sender tries again then; it is never dropped.
+* Provider rates: campaign sends per second per provider, shared by every process (``services/messaging/pacing``).
+
+The stage's settings name them (``from_settings``: ``ORBIT_CAPS``, ``ORBIT_SEND_HOURS``,
+``ORBIT_DEFAULT_TIME_ZONE``, ``ORBIT_PROVIDER_RATES``; docs/messages.md, Sending policies).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from chalicelib.messaging.outbound import CHANNELS
+
 CAPPED = "capped"  # the failure of a message over a frequency cap
+# sends per second each provider takes by default (ORBIT_PROVIDER_RATES changes them): SES's and SNS's usual
+# account quotas, Telegram's bot limit; providers not named are not paced across processes
+DEFAULT_RATES: dict[str, int] = {"ses": 14, "sns": 20, "telegram": 30}
 
 
 @dataclass(frozen=True)
@@ -38,6 +48,8 @@ class Policies:
     caps: Mapping[str, Cap] = field(default_factory=dict)
     hours: tuple[int, int] | None = None
     default_zone: str = "UTC"
+    rates: Mapping[str, int] = field(default_factory=dict)  # campaign sends per second per provider, all processes
+    problem: str | None = None  # a setting that did not parse: every message policies apply to fails with it
 
     def __post_init__(self) -> None:
         if self.hours is not None:
@@ -48,6 +60,81 @@ class Policies:
             for n in (cap.daily, cap.weekly):
                 if n is not None and n < 0:
                     raise ValueError(f"the {channel} cap must not be negative")
+
+
+def parse_caps(setting: str) -> dict[str, Cap]:
+    """``ORBIT_CAPS``: ``channel=N/day,N/week`` groups separated by ``;`` (``email=2/day,5/week;sms=1/day``).
+    ValueError naming the variable and the part that does not parse."""
+    caps: dict[str, Cap] = {}
+    for group in (g.strip() for g in setting.split(";")):
+        if not group:
+            continue
+        channel, sep, limits = (part.strip() for part in group.partition("="))
+        if not sep or not limits:
+            raise ValueError(f"ORBIT_CAPS: {group!r} is not channel=N/day,N/week")
+        if channel not in CHANNELS:
+            raise ValueError(f"ORBIT_CAPS: {channel!r} is not a channel ({', '.join(CHANNELS)})")
+        if channel in caps:
+            raise ValueError(f"ORBIT_CAPS: {channel!r} is named twice")
+        per: dict[str, int] = {}
+        for limit in (part.strip() for part in limits.split(",")):
+            found = re.fullmatch(r"(\d{1,6})\s*/\s*(day|week)", limit)
+            if found is None:
+                raise ValueError(f"ORBIT_CAPS: {limit!r} (for {channel}) is not N/day or N/week")
+            if found[2] in per:
+                raise ValueError(f"ORBIT_CAPS: {channel} has two /{found[2]} caps")
+            per[found[2]] = int(found[1])
+        caps[channel] = Cap(daily=per.get("day"), weekly=per.get("week"))
+    return caps
+
+
+def parse_hours(setting: str) -> tuple[int, int] | None:
+    """``ORBIT_SEND_HOURS``: ``HH:00-HH:00`` local hours (``09:00-21:00``; ``22:00-08:00`` spans midnight; ``24:00``
+    ends at midnight); empty: any hour. ValueError naming the variable and what is wrong."""
+    if not setting.strip():
+        return None
+    found = re.fullmatch(r"\s*(\d{1,2})(?::(\d{2}))?\s*-\s*(\d{1,2})(?::(\d{2}))?\s*", setting)
+    if found is None:
+        raise ValueError(f"ORBIT_SEND_HOURS: {setting!r} is not HH:00-HH:00 (like 09:00-21:00)")
+    if any(minutes not in (None, "00") for minutes in (found[2], found[4])):
+        raise ValueError(f"ORBIT_SEND_HOURS: {setting!r}: send hours start and end on the hour (HH:00)")
+    start, end = int(found[1]), int(found[3])
+    if not (0 <= start <= 23 and 1 <= end <= 24 and start != end):
+        raise ValueError(f"ORBIT_SEND_HOURS: {setting!r}: two different hours, the start 00 to 23, the end 01 to 24")
+    return start, end
+
+
+def parse_zone(setting: str) -> str:
+    """``ORBIT_DEFAULT_TIME_ZONE``: an IANA zone name (``Europe/Kyiv``); empty: UTC."""
+    name = setting.strip() or "UTC"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"ORBIT_DEFAULT_TIME_ZONE: {name!r} is not an IANA time zone (like Europe/Kyiv)") from exc
+    return name
+
+
+def parse_rates(setting: str) -> dict[str, int]:
+    """``ORBIT_PROVIDER_RATES``: ``provider=N`` pairs (sends per second, comma-separated) over ``DEFAULT_RATES``;
+    ``provider=0`` takes the provider's limit away."""
+    rates = dict(DEFAULT_RATES)
+    for pair in (p.strip() for p in setting.split(",")):
+        if not pair:
+            continue
+        provider, sep, rate = (part.strip() for part in pair.partition("="))
+        if not sep or not provider or not re.fullmatch(r"\d{1,6}", rate):
+            raise ValueError(f"ORBIT_PROVIDER_RATES: {pair!r} is not provider=N (sends per second)")
+        rates[provider.lower()] = int(rate)
+    return {provider: rate for provider, rate in rates.items() if rate > 0}
+
+
+def from_settings(caps: str, hours: str, default_zone: str, rates: str) -> Policies:
+    """The policies the stage's settings name. A setting that does not parse does not stop anything from
+    starting: the policies carry its reason (``problem``), and every message they apply to fails with it."""
+    try:
+        return Policies(parse_caps(caps), parse_hours(hours), parse_zone(default_zone), parse_rates(rates))
+    except ValueError as exc:
+        return Policies(problem=str(exc))
 
 
 def zone(profile: Mapping[str, Any], default: str) -> ZoneInfo:

@@ -19,6 +19,7 @@ def handlers() -> dict[str, Handler]:
     from chalicelib.services import imports
     from chalicelib.services.messaging import campaigns
     from chalicelib.services.segments import builds, lists
+    from chalicelib.services.workflows import deferred, schedules
 
     return {
         "import": imports.apply_import_chunk,
@@ -26,6 +27,8 @@ def handlers() -> dict[str, Handler]:
         "listMembers": lists.apply_members_chunk,
         "campaignPage": campaigns.run_page,
         "campaignSend": campaigns.run_send,
+        "workflowSend": deferred.run_send,
+        "workflowPage": schedules.run_page,
     }
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from chalicelib.errors import Conflict, ErrorDetail, InvalidInput, OrbitError, Permanent, Retryable
+from chalicelib.errors import Conflict, OrbitError, Permanent, Retryable, bad_cursor
 from chalicelib.storage.items import METER, Item, Meter, deserialize, item_size, serialize, write_units
 
 if TYPE_CHECKING:
@@ -319,7 +319,3 @@ def checked_start(start: Any, attrs: tuple[str, ...]) -> Item | None:
     ):
         raise bad_cursor()
     return dict(start)
-
-
-def bad_cursor() -> InvalidInput:
-    return InvalidInput("cursor is not valid", [ErrorDetail("cursor", "is not a cursor of this listing")])

@@ -1,7 +1,7 @@
 """Messages table adapter: the send ledger, message records and their counters, first-time marks, the sandbox's
 outbox and the stage's link secret.
 
-One table, ``orbit-<stage>-messages`` (``pk``/``sk``, both strings, TTL on ``x``), holds five kinds of item:
+One table, ``orbit-<stage>-messages`` (``pk``/``sk``, both strings, TTL on ``x``), holds these kinds of item:
 
 * ledger claims: ``("L#<digest>", "claim")``, ``digest`` the SHA-256 of (origin, step, contact, channel)
   (``messaging/ledger.py``), with the parts and the claimed message id (``mid``). A conditional PutItem
@@ -15,10 +15,15 @@ One table, ``orbit-<stage>-messages`` (``pk``/``sk``, both strings, TTL on ``x``
 * the sandbox's outbox: ``("outbox", <message id>)``; message ids sort by creation time, so one Query read
   backwards lists newest first (channel and contact are filters: the sandbox holds what one developer or one test
   stage sent, not production volumes). Kept ``OUTBOX_DAYS``;
-* the link secret: ``("config", "link-secret")``.
+* the link secret: ``("config", "link-secret")``;
+* provider ids: ``("P#<provider>#<provider id>", "msg")`` with the message id (``mid``), so a provider's callback
+  finds the message it names (Telegram ``<chat id>:<message id>``, Viber ``message_token``);
+* chat link codes: ``("C#<code>", "link")`` with the contact key and channel, kept until the code expires;
+* linked chats: ``("H#<channel>#<identifier>", "contact")``: the contact a Telegram chat or Viber user was last
+  linked to (the bots' unsubscribes name only the chat).
 
-Ledger claims, records and marks are kept ``retention_days`` (the events' retention): a ledger key stays claimed as
-long as the contact's events can tell what was sent.
+Ledger claims, records, marks, provider ids and linked chats are kept ``retention_days`` (the events'
+retention): a ledger key stays claimed as long as the contact's events can tell what was sent.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.clock import Clock
 from chalicelib.errors import Conflict, ErrorDetail, InvalidInput, NotFound
+from chalicelib.messaging.chat_links import LinkCode
 from chalicelib.messaging.ledger import Claim, LedgerKey
 from chalicelib.messaging.outbound import COUNTERS, Mark, Message, OutboxItem, Outgoing, Status
 from chalicelib.storage.dynamo import PAGE_CALLS, PAGE_READ, Table, translate
@@ -356,6 +362,35 @@ class DynamoMessageStore:
     def outbox_item(self, message_id: str) -> OutboxItem | None:
         item = self.table.get({"pk": OUTBOX, "sk": message_id})
         return _outboxed(item) if item else None
+
+    # --- provider ids, link codes and linked chats -------------------------------------------------------------
+
+    def remember_provider_id(self, provider: str, provider_id: str, message_id: str) -> None:
+        self.table.put(
+            {"pk": f"P#{provider}#{provider_id}", "sk": RECORD, "mid": message_id, "x": self._expires(self.retention)}
+        )
+
+    def message_by_provider_id(self, provider: str, provider_id: str) -> Message | None:
+        item = self.table.get({"pk": f"P#{provider}#{provider_id}", "sk": RECORD})
+        return self.message(str(item["mid"])) if item else None
+
+    def remember_link_code(self, link: LinkCode) -> None:
+        self.table.put(
+            {"pk": f"C#{link.code}", "sk": "link", "ck": link.contact_key, "ch": link.channel, "x": link.expires}
+        )
+
+    def link_code(self, code: str) -> LinkCode | None:
+        item = self.table.get({"pk": f"C#{code}", "sk": "link"})
+        return LinkCode(code, str(item["ck"]), str(item["ch"]), int(item["x"])) if item else None
+
+    def remember_chat(self, channel: str, identifier: str, contact_key: str) -> None:
+        self.table.put(
+            {"pk": f"H#{channel}#{identifier}", "sk": "contact", "ck": contact_key, "x": self._expires(self.retention)}
+        )
+
+    def chat_contact(self, channel: str, identifier: str) -> str | None:
+        item = self.table.get({"pk": f"H#{channel}#{identifier}", "sk": "contact"})
+        return str(item["ck"]) if item else None
 
     # --- the link secret ----------------------------------------------------------------------------------------
 

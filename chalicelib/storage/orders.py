@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.storage.dynamo import Table, bad_cursor, checked_start, collect_page
+from chalicelib.errors import bad_cursor
+from chalicelib.storage.dynamo import Table, checked_start, collect_page
 from chalicelib.storage.items import Item, item_size, serialize
 
 

@@ -25,7 +25,8 @@ from typing import Any
 from chalicelib.catalog.history import ProductChange
 from chalicelib.catalog.models import Product, StoredProduct
 from chalicelib.clock import iso
-from chalicelib.storage.dynamo import Table, bad_cursor, checked_start, collect_page
+from chalicelib.errors import bad_cursor
+from chalicelib.storage.dynamo import Table, checked_start, collect_page
 from chalicelib.storage.items import Item, item_size, serialize
 
 CURRENT = "current"

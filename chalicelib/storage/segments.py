@@ -38,7 +38,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.clock import Clock, iso
-from chalicelib.errors import Conflict, NotFound, Retryable
+from chalicelib.errors import Conflict, NotFound, Retryable, bad_cursor
 from chalicelib.segments.models import (
     UNREAD,
     BuildPart,
@@ -49,7 +49,7 @@ from chalicelib.segments.models import (
     Unread,
     Written,
 )
-from chalicelib.storage.dynamo import PAGE_CALLS, PAGE_READ, Table, backoff, bad_cursor, translate
+from chalicelib.storage.dynamo import PAGE_CALLS, PAGE_READ, Table, backoff, translate
 from chalicelib.storage.items import Item, item_size, serialize, write_units
 
 SHARDS = 8  # member-state partitions of a generation

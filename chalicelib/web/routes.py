@@ -4,6 +4,7 @@ Routes (no auth, read-only, files read once from disk and cached in memory):
 
 * ``GET /``               a small landing page linking the API reference, the demo shop and the health check.
 * ``GET /sdk/orbit.js``   the tracking SDK, cacheable, CORS-open.
+* ``GET /sdk/orbit-widgets.js``  what draws on-site widgets; orbit.js loads it when a page has some.
 * ``GET /demo``           301 to ``/demo/`` (so the pages' relative links resolve under ``/demo/``);
                           the same route serves ``index.html`` when the request path is ``/demo/``.
 * ``GET /demo/{page}``    an allow-listed demo file by bare name (``*.html``, ``*.js``, ``*.css``).
@@ -35,6 +36,7 @@ bp = Blueprint(__name__)
 
 _HERE = Path(__file__).resolve().parent
 _SDK_PATH = _HERE / "assets" / "orbit.js"
+_WIDGETS_PATH = _HERE / "assets" / "orbit-widgets.js"
 _DEMO_DIR = _HERE / "demo"
 _DEMO_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*\.(html|js|css)$")
 _CONTENT_TYPES = {
@@ -94,8 +96,12 @@ def _demo_file(name: str) -> Response:
     summary="The orbit.js tracking snippet",
 )
 def sdk(call: Call) -> Response:
+    return _script(_SDK_PATH)
+
+
+def _script(path: Path) -> Response:
     return Response(
-        body=_read(_SDK_PATH),
+        body=_read(path),
         status_code=200,
         headers={
             "Content-Type": "application/javascript; charset=utf-8",
@@ -103,6 +109,19 @@ def sdk(call: Call) -> Response:
             "Access-Control-Allow-Origin": "*",
         },
     )
+
+
+@api_route(
+    bp,
+    "/sdk/orbit-widgets.js",
+    "GET",
+    auth="none",
+    tag="Web",
+    raw_response="application/javascript",
+    summary="What draws on-site widgets (orbit.js loads it only on a page that has some)",
+)
+def sdk_widgets(call: Call) -> Response:
+    return _script(_WIDGETS_PATH)
 
 
 @api_route(bp, "/demo", "GET", auth="none", tag="Web", raw_response="text/html", summary="Demo shop home page")

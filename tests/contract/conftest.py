@@ -7,9 +7,7 @@ A test takes the port it checks (``contacts``, ``events``, ``orders``, ``keys``,
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 
@@ -132,22 +130,3 @@ def requeued(wired: Ports) -> Callable[[Stream], list[str]]:
         return bodies
 
     return received
-
-
-@pytest.fixture
-def atomic_requests(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Each DynamoDB request atomic, as on AWS. In-process moto is not: a TransactWriteItems deep-copies the
-    tables it names while other threads write them, and a cancelled one restores that copy, undoing their
-    writes. The race under test is between requests (a read, then a conditional write), so the requests
-    themselves take turns here."""
-    from moto.dynamodb.responses import DynamoHandler
-
-    turn = threading.Lock()
-    action = DynamoHandler.call_action
-
-    def one_at_a_time(self: DynamoHandler) -> Any:
-        with turn:
-            return action(self)
-
-    monkeypatch.setattr(DynamoHandler, "call_action", one_at_a_time)
-    yield

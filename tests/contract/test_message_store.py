@@ -1,6 +1,7 @@
 """MessageStore: the ledger's first claim wins, messages change only from the status expected, counters add up
 without touching the status, the first mark of an act stays, the outbox keeps a message's first copy and lists
-newest first with filters and cursors, and a stage has one link secret."""
+newest first with filters and cursors, a stage has one link secret, messages are found by their provider's ids,
+link codes are kept as made and a chat belongs to the contact it was last linked to."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from chalicelib.errors import Conflict, InvalidInput, NotFound
+from chalicelib.messaging.chat_links import LinkCode
 from chalicelib.messaging.ledger import Claim, LedgerKey
 from chalicelib.messaging.outbound import Message, OutboxItem, Outgoing, new_message_id
 from chalicelib.ports import MessageStore, Ports
@@ -195,3 +197,35 @@ def test_a_cursor_not_from_the_listing_is_refused(messages: MessageStore, cursor
 def test_a_stage_keeps_one_link_secret(messages: MessageStore) -> None:
     assert messages.stage_secret("first") == "first"
     assert messages.stage_secret("second") == "first"
+
+
+# --- provider ids, link codes and linked chats -------------------------------------------------------------------
+
+
+def test_a_message_is_found_by_the_id_its_provider_gave_it(messages: MessageStore) -> None:
+    messages.create_message(message("msg_1", channel="viber"))
+    messages.remember_provider_id("viber", "5491234567890123456", "msg_1")
+    found = messages.message_by_provider_id("viber", "5491234567890123456")
+    assert found is not None and found.id == "msg_1"
+    assert messages.message_by_provider_id("telegram", "5491234567890123456") is None  # per provider
+    assert messages.message_by_provider_id("viber", "other") is None
+
+
+def test_a_provider_id_of_a_message_that_is_gone_finds_nothing(messages: MessageStore) -> None:
+    messages.remember_provider_id("telegram", "42:7", "msg_gone")
+    assert messages.message_by_provider_id("telegram", "42:7") is None
+
+
+def test_a_link_code_is_kept_as_made(messages: MessageStore) -> None:
+    link = LinkCode("c0de-c0de_c0de-c0de", "x#ann", "telegram", 1_800_000_000)
+    messages.remember_link_code(link)
+    assert messages.link_code(link.code) == link
+    assert messages.link_code("unknown-code-0000") is None
+
+
+def test_a_chat_belongs_to_the_contact_it_was_last_linked_to(messages: MessageStore) -> None:
+    assert messages.chat_contact("telegram", "42") is None
+    messages.remember_chat("telegram", "42", "x#ann")
+    messages.remember_chat("telegram", "42", "x#bob")
+    assert messages.chat_contact("telegram", "42") == "x#bob"
+    assert messages.chat_contact("viber", "42") is None  # per channel

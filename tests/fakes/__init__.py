@@ -9,9 +9,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from chalicelib.clock import Clock, FixedClock
+from chalicelib.messaging import policies
 from chalicelib.ports import Ports
 from chalicelib.providers.senders import ChannelSenders
 from chalicelib.settings import Settings
+from tests.fakes.address_suppressions import FakeAddressSuppressions
 from tests.fakes.campaigns import FakeCampaignStore
 from tests.fakes.caps import FakeCapCounter
 from tests.fakes.catalog import FakeCatalog
@@ -19,19 +21,27 @@ from tests.fakes.contacts import FakeContactStore
 from tests.fakes.dead_letters import FakeDeadLetters
 from tests.fakes.downloader import FakeDownloader
 from tests.fakes.events import FakeEventLog
+from tests.fakes.https_get import FakeHttpsGetter
+from tests.fakes.inbox import FakeInboxStore
+from tests.fakes.machines import FakeMachines
 from tests.fakes.merges import FakeContactMerges
 from tests.fakes.messages import FakeMessageStore
 from tests.fakes.meta import FakeFieldStore, FakeImportJobStore, FakeKeyStore
 from tests.fakes.orders import FakeOrderStore
 from tests.fakes.publisher import FakePublisher
 from tests.fakes.queue_status import FakeQueueStatus
+from tests.fakes.rates import FakeRateLimiter
 from tests.fakes.segments import FakeMemberships, FakeSegmentStore
 from tests.fakes.suppressions import FakeSuppressions
 from tests.fakes.templates import FakeTemplateStore
+from tests.fakes.webhooks import FakeWebhooks
+from tests.fakes.widgets import FakeWidgetStore
+from tests.fakes.workflows import FakeJourneyStore, FakeWorkflowStore
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 __all__ = [
+    "FakeAddressSuppressions",
     "NOW",
     "FakeCampaignStore",
     "FakeCapCounter",
@@ -41,16 +51,24 @@ __all__ = [
     "FakeDeadLetters",
     "FakeDownloader",
     "FakeEventLog",
+    "FakeHttpsGetter",
     "FakeFieldStore",
     "FakeImportJobStore",
+    "FakeInboxStore",
+    "FakeJourneyStore",
     "FakeKeyStore",
+    "FakeMachines",
     "FakeMemberships",
     "FakeMessageStore",
     "FakeOrderStore",
     "FakePublisher",
+    "FakeRateLimiter",
     "FakeSegmentStore",
     "FakeSuppressions",
     "FakeTemplateStore",
+    "FakeWebhooks",
+    "FakeWidgetStore",
+    "FakeWorkflowStore",
     "fake_ports",
 ]
 
@@ -62,6 +80,7 @@ def fake_ports(clock: Clock | None = None, settings: Settings | None = None) -> 
     clock = clock or FixedClock(NOW)
     settings = settings or Settings()
     messages = FakeMessageStore()
+    inbox = FakeInboxStore()
     return Ports(
         settings=settings,
         clock=clock,
@@ -81,8 +100,20 @@ def fake_ports(clock: Clock | None = None, settings: Settings | None = None) -> 
         segments=FakeSegmentStore(clock),
         memberships=FakeMemberships(),
         templates=FakeTemplateStore(),
+        widgets=FakeWidgetStore(),
         messages=messages,
-        senders=ChannelSenders(settings, messages, clock),
+        senders=ChannelSenders(settings, messages, clock, inbox=inbox),
+        inbox=inbox,
+        addresses=FakeAddressSuppressions(),
+        machines=FakeMachines(),
+        workflows=FakeWorkflowStore(),
+        journeys=FakeJourneyStore(clock),
+        webhooks=FakeWebhooks(),
         caps=FakeCapCounter(),
         campaigns=FakeCampaignStore(),
+        rates=FakeRateLimiter(),
+        fetcher=FakeHttpsGetter(),
+        policies=policies.from_settings(
+            settings.caps, settings.send_hours, settings.default_time_zone, settings.provider_rates
+        ),
     )

@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from chalicelib.errors import Conflict, ErrorDetail, InvalidInput, NotFound, OrbitError
+from chalicelib.messaging.chat_links import LinkCode
 from chalicelib.messaging.ledger import Claim
 from chalicelib.messaging.outbound import COUNTERS, Mark, Message, OutboxItem, Status
 from chalicelib.ports import MessageStore
@@ -46,6 +47,9 @@ class FakeMessageStore:
         self.marks: dict[tuple[str, str], Mark] = {}
         self.outboxed: dict[str, OutboxItem] = {}
         self.secret: str | None = None
+        self.provider_ids: dict[tuple[str, str], str] = {}  # (provider, provider id) -> message id
+        self.link_codes: dict[str, LinkCode] = {}
+        self.chats: dict[tuple[str, str], str] = {}  # (channel, identifier) -> contact key
         self.fail_next: dict[str, OrbitError] = {}  # method name -> the error its next call raises
         self._lock = threading.RLock()
 
@@ -134,6 +138,32 @@ class FakeMessageStore:
     def outbox_item(self, message_id: str) -> OutboxItem | None:
         with self._lock:
             return self.outboxed.get(message_id)
+
+    def remember_provider_id(self, provider: str, provider_id: str, message_id: str) -> None:
+        self._maybe_fail("remember_provider_id")
+        with self._lock:
+            self.provider_ids[(provider, provider_id)] = message_id
+
+    def message_by_provider_id(self, provider: str, provider_id: str) -> Message | None:
+        with self._lock:
+            found = self.provider_ids.get((provider, provider_id))
+        return self.message(found) if found is not None else None
+
+    def remember_link_code(self, link: LinkCode) -> None:
+        with self._lock:
+            self.link_codes[link.code] = link
+
+    def link_code(self, code: str) -> LinkCode | None:
+        with self._lock:
+            return self.link_codes.get(code)
+
+    def remember_chat(self, channel: str, identifier: str, contact_key: str) -> None:
+        with self._lock:
+            self.chats[(channel, identifier)] = contact_key
+
+    def chat_contact(self, channel: str, identifier: str) -> str | None:
+        with self._lock:
+            return self.chats.get((channel, identifier))
 
     def stage_secret(self, candidate: str) -> str:
         with self._lock:

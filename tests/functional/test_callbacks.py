@@ -1,5 +1,5 @@
 """SES events through SNS on moto: the SNS signature is verified against a certificate fetched only from SNS
-hosts (a test CA here, through the injected fetcher), subscriptions are confirmed, and Delivery, Bounce,
+hosts (a test CA here, through a fake ``HttpsGetter``), subscriptions are confirmed, and Delivery, Bounce,
 Complaint, Open and Click become events and counters on the message; hard bounces and complaints suppress the
 address. A repeated notification changes nothing."""
 
@@ -16,9 +16,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
+from chalicelib.ports import Ports
 from chalicelib.services.messaging import callbacks
+from tests.fakes import FakeHttpsGetter
 
 CERT_URL = "https://sns.eu-central-1.amazonaws.com/SimpleNotificationService-test.pem"
+SUBSCRIBE_URL = "https://sns.eu-central-1.amazonaws.com/?Action=ConfirmSubscription&Token=abc"
 TEMPLATE = {
     "id": "news",
     "name": "News",
@@ -48,16 +51,12 @@ PEM = _cert_pem()
 
 
 @pytest.fixture
-def fetched(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    urls: list[str] = []
-
-    def fetch(url: str) -> bytes:
-        urls.append(url)
-        return PEM if url.endswith(".pem") else b"<ConfirmSubscriptionResponse/>"
-
-    monkeypatch.setattr(callbacks, "fetch", fetch)
+def fetched(monkeypatch: pytest.MonkeyPatch, stores: Ports) -> list[str]:
+    """The URLs fetched, in order, from a fake ``HttpsGetter`` holding the certificate and the confirmation."""
+    fetcher = FakeHttpsGetter({CERT_URL: PEM, SUBSCRIBE_URL: b"<ConfirmSubscriptionResponse/>"})
+    monkeypatch.setattr(stores, "fetcher", fetcher)
     monkeypatch.setattr(callbacks, "_certs", {})
-    return urls
+    return fetcher.requests
 
 
 def signed(kind: str = "Notification", version: str = "2", **fields: Any) -> dict[str, Any]:
@@ -106,7 +105,7 @@ def activity(api: Any, kind: str) -> list[dict[str, Any]]:
 
 
 def test_a_subscription_is_confirmed_by_fetching_its_sns_url(api, fetched):
-    url = "https://sns.eu-central-1.amazonaws.com/?Action=ConfirmSubscription&Token=abc"
+    url = SUBSCRIBE_URL
     status, body = post(api, signed("SubscriptionConfirmation", version="1", Token="abc", SubscribeURL=url))
     assert (status, body) == (200, {"outcome": "confirmed"})
     assert fetched == [CERT_URL, url]
@@ -138,6 +137,12 @@ def test_a_subscribe_url_off_sns_is_not_fetched(api, fetched):
     message = signed("SubscriptionConfirmation", Token="abc", SubscribeURL="https://evil.example/confirm")
     assert post(api, message)[0] == 401
     assert fetched == [CERT_URL]
+
+
+def test_a_certificate_that_cannot_be_fetched_now_is_a_503_so_sns_retries(api, fetched):
+    other = "https://sns.eu-central-1.amazonaws.com/SimpleNotificationService-other.pem"
+    status, body = post(api, {**signed(), "SigningCertURL": other})
+    assert (status, body["error"]["code"]) == (503, "retryable")
 
 
 def test_delivery_open_and_click_become_events_and_counters_once(api, fetched):

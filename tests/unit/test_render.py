@@ -20,8 +20,22 @@ FUNCTIONS = [
 CONSUMERS = [("ConsumeEvents", "EventsQueue"), ("ConsumeImports", "ImportsQueue")]
 CONFIG = json.loads((ROOT / ".chalice" / "config.json").read_text())
 STAGES = sorted(CONFIG["stages"])
-# Actions IAM defines no resource type for: a statement allowing them must name "*" (and nothing else).
-UNSCOPED_ACTIONS = {"cloudwatch:GetMetricStatistics"}
+# Actions a statement may allow on "*" (and nothing else), each with why it cannot name orbit-<stage>.
+UNSCOPED_ACTIONS = {
+    # IAM defines no resource type for it
+    "cloudwatch:GetMetricStatistics",
+    # an SMS publish goes to a phone number, which has no ARN: IAM authorises it only against "*"
+    "sns:Publish",
+    # a parked workflow task is named by its task token, which has no ARN: IAM authorises these only against "*"
+    "states:SendTaskSuccess",
+    "states:SendTaskFailure",
+}
+# Resources outside orbit-<stage> a statement of exactly these actions may name, with why.
+FOREIGN_RESOURCES = {
+    # SES authorises SendEmail against the sending identity (the shop's domain or address, verified by the
+    # operator); its name is the domain, never the stage's
+    "arn:aws:ses:*:*:identity/*": {"ses:SendEmail"},
+}
 
 
 def _unscoped(statement: dict[str, Any]) -> bool:
@@ -83,6 +97,50 @@ def test_functions_get_chalice_deploy_names(merged: dict[str, Any]) -> None:
     }
 
 
+@pytest.mark.parametrize(("logical_id", "name"), FUNCTIONS)
+def test_every_function_gets_the_workflow_role_and_task_function(
+    merged: dict[str, Any], logical_id: str, name: str
+) -> None:
+    variables = merged["Resources"][logical_id]["Properties"]["Environment"]["Variables"]
+    assert variables["ORBIT_WORKFLOW_ROLE_ARN"] == {"Fn::GetAtt": ["WorkflowRole", "Arn"]}
+    assert variables["ORBIT_WORKFLOW_TASK_ARN"]["Fn::Sub"].endswith(":function:orbit-prod-workflow_task")
+
+
+def test_the_workflow_role_lets_step_functions_invoke_only_the_task_function(merged: dict[str, Any]) -> None:
+    role = merged["Resources"]["WorkflowRole"]["Properties"]
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "states.amazonaws.com"}
+    (policy,) = role["Policies"]
+    (grant,) = policy["PolicyDocument"]["Statement"]
+    assert grant["Action"] == "lambda:InvokeFunction"
+    assert [r["Fn::Sub"].rsplit(":function:", 1)[1] for r in grant["Resource"]] == [
+        "orbit-prod-workflow_task",
+        "orbit-prod-workflow_task:*",
+    ]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize(
+    "action",
+    [
+        "states:CreateStateMachine",
+        "states:UpdateStateMachine",
+        "states:PublishStateMachineVersion",
+        "states:CreateStateMachineAlias",
+        "states:UpdateStateMachineAlias",
+        "states:StartExecution",
+        "states:StopExecution",
+        "states:DescribeExecution",
+        "states:GetExecutionHistory",
+        "states:SendTaskSuccess",
+        "iam:PassRole",
+    ],
+)
+def test_policy_lets_the_app_deploy_and_run_workflows(stage: str, action: str) -> None:
+    policy = json.loads((ROOT / ".chalice" / CONFIG["stages"][stage]["iam_policy_file"]).read_text())
+    assert [s for s in policy["Statement"] if action in _listed(s["Action"])], action
+
+
 def test_unknown_route_is_a_404_in_the_error_shape(merged: dict[str, Any]) -> None:
     responses = merged["Resources"]["RestAPI"]["Properties"]["GatewayResponses"]
     missing = responses["MISSING_AUTHENTICATION_TOKEN"]
@@ -122,6 +180,8 @@ def test_policy_names_only_the_stage_resources(stage: str) -> None:
         if _unscoped(statement):
             continue
         for resource in _listed(statement["Resource"]):
+            if set(_listed(statement["Action"])) <= FOREIGN_RESOURCES.get(resource, set()):
+                continue
             assert f"orbit-{stage}" in resource, resource
 
 
@@ -129,6 +189,24 @@ def test_policy_names_only_the_stage_resources(stage: str) -> None:
 def test_policy_lets_the_queue_status_read_the_age_of_the_oldest_message(stage: str) -> None:
     policy = json.loads((ROOT / ".chalice" / CONFIG["stages"][stage]["iam_policy_file"]).read_text())
     assert [s for s in policy["Statement"] if "cloudwatch:GetMetricStatistics" in _listed(s["Action"])]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize(
+    "action",
+    [
+        "ses:SendEmail",
+        "sns:Publish",
+        "sns:CreatePlatformEndpoint",
+        "sns:GetEndpointAttributes",
+        "sns:SetEndpointAttributes",
+        "ssm:GetParameter",
+        "secretsmanager:GetSecretValue",
+    ],
+)
+def test_policy_lets_the_providers_send_and_read_their_credentials(stage: str, action: str) -> None:
+    policy = json.loads((ROOT / ".chalice" / CONFIG["stages"][stage]["iam_policy_file"]).read_text())
+    assert [s for s in policy["Statement"] if action in _listed(s["Action"])], action
 
 
 def test_a_content_encoding_the_gateway_refuses_is_a_415_in_the_error_shape(merged: dict[str, Any]) -> None:

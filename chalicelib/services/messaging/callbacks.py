@@ -4,7 +4,8 @@ Every SNS message is checked before anything is read from it: its signature (Sig
 SHA256, RSA PKCS#1 v1.5, verified in plain Python, so the bundle needs no crypto library) against the
 certificate at ``SigningCertURL``, which must be an https URL on ``sns.<region>.amazonaws.com`` (or
 ``.amazonaws.com.cn``) ending in ``.pem``; certificates are fetched once per process and cached.
-A ``SubscriptionConfirmation`` is confirmed by fetching its ``SubscribeURL`` (same host rule).
+A ``SubscriptionConfirmation`` is confirmed by fetching its ``SubscribeURL`` (same host rule). Both are fetched
+through the ``HttpsGetter`` port (``ports.fetcher``: https only, no redirects, a timeout and a size cap).
 
 A ``Notification`` carries an SES event (event publishing: ``eventType``; identity notifications:
 ``notificationType``). It names the Orbit message by the ``orbit-message`` tag (``orbit-message-id`` too) or the
@@ -14,7 +15,8 @@ ignored. Then:
 * ``Delivery`` -> ``Message Delivered``, counter ``delivered``;
 * ``Bounce`` with ``bounceType`` ``Permanent`` -> ``Message Bounced``, counter ``bounced``, and the address is
   suppressed: consent ``unsubscribed`` with ``reason`` ``bounced`` and ``suppressed`` the address, so a later send
-  is refused ``unreachable``; transient bounces are logged only (SES retried them);
+  is refused ``unreachable``, and the bounced addresses go on the stage's suppression list
+  (``suppressions.py``); transient bounces are logged only (SES retried them);
 * ``Complaint`` -> ``Message Complained``, counter ``complained``, suppressed with ``reason`` ``complained``;
 * ``Open`` / ``Click`` -> ``Message Opened`` / ``Message Clicked``, the same first-time marks as Orbit's own pixel
   and click links (one event per message, per link), counted per notification.
@@ -31,16 +33,16 @@ import json
 import logging
 import re
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 from chalicelib.clock import iso
-from chalicelib.errors import ErrorDetail, InvalidInput, Unauthorized
+from chalicelib.errors import ErrorDetail, InvalidInput, Permanent, Unauthorized
 from chalicelib.messaging import consent
 from chalicelib.messaging.outbound import UNSUBSCRIBED, Message
-from chalicelib.ports import Ports
-from chalicelib.services.messaging import events
+from chalicelib.ports import HttpsGetter, Ports
+from chalicelib.services.messaging import events, suppressions
 from chalicelib.services.messaging.consent import set_consent
 
 log = logging.getLogger("orbit.messages")
@@ -56,7 +58,6 @@ SIGNED_KEYS = {
     "UnsubscribeConfirmation": ("Message", "MessageId", "SubscribeURL", "Timestamp", "Token", "TopicArn", "Type"),
 }
 
-Fetch = Callable[[str], bytes]
 RsaKey = tuple[int, int]  # (modulus, public exponent)
 # DigestInfo prefixes of PKCS#1 v1.5 signatures (RFC 8017 9.2, note 1)
 DIGEST_INFO = {
@@ -65,15 +66,6 @@ DIGEST_INFO = {
 }
 
 
-def _http_get(url: str) -> bytes:
-    import urllib.request  # on the first SNS certificate or confirmation only: not at every cold start
-
-    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (https on an SNS host only)
-        body: bytes = response.read()
-    return body
-
-
-fetch: Fetch = _http_get  # replaced in tests; called for SNS URLs only
 _certs: dict[str, RsaKey] = {}
 _lock = threading.Lock()
 
@@ -145,12 +137,12 @@ def rsa_verifies(key: RsaKey, signature: bytes, data: bytes, digest: str) -> boo
     return len(expected) == size and hmac.compare_digest(encoded, expected)
 
 
-def _public_key(url: str) -> RsaKey:
+def _public_key(fetcher: HttpsGetter, url: str) -> RsaKey:
     with _lock:
         cached = _certs.get(url)
     if cached is not None:
         return cached
-    key = rsa_key(fetch(url))
+    key = rsa_key(fetcher.get(url))
     with _lock:
         _certs[url] = key
     return key
@@ -165,8 +157,9 @@ def string_to_sign(message: Mapping[str, Any]) -> bytes:
     return "".join(lines).encode("utf-8")
 
 
-def verify(message: Mapping[str, Any]) -> None:
-    """Unauthorized unless ``message`` is signed by SNS (see the module doc)."""
+def verify(message: Mapping[str, Any], fetcher: HttpsGetter) -> None:
+    """Unauthorized unless ``message`` is signed by SNS (see the module doc); Retryable when its certificate
+    cannot be fetched now."""
     url = message.get("SigningCertURL") or message.get("SigningCertUrl")
     if not sns_url(url) or not str(urlsplit(str(url)).path).endswith(".pem"):
         raise Unauthorized("The SNS signing certificate must come from an https sns.<region>.amazonaws.com URL")
@@ -175,9 +168,9 @@ def verify(message: Mapping[str, Any]) -> None:
         raise Unauthorized("Unknown SNS signature version")
     try:
         signature = base64.b64decode(str(message.get("Signature") or ""), validate=True)
-        key = _public_key(str(url))
+        key = _public_key(fetcher, str(url))
         valid = rsa_verifies(key, signature, string_to_sign(message), "sha1" if version == "1" else "sha256")
-    except (ValueError, IndexError) as exc:
+    except (ValueError, IndexError, Permanent) as exc:
         raise Unauthorized("The SNS message signature does not verify") from exc
     if not valid:
         raise Unauthorized("The SNS message signature does not verify")
@@ -187,13 +180,13 @@ def receive_sns(ports: Ports, message: Mapping[str, Any]) -> str:
     """Handle one SNS POST; returns what was done (``confirmed``, ``recorded``, ``duplicate``, ``ignored``)."""
     if not isinstance(message, Mapping):
         raise InvalidInput("Not an SNS message", [ErrorDetail("$", "must be an object")])
-    verify(message)
+    verify(message, ports.fetcher)
     kind = message.get("Type")
     if kind == "SubscriptionConfirmation":
         url = message.get("SubscribeURL")
         if not sns_url(url):
             raise Unauthorized("The SubscribeURL is not an SNS URL")
-        fetch(str(url))
+        ports.fetcher.get(str(url))
         log.info("SNS subscription confirmed", extra={"topic": message.get("TopicArn")})
         return "confirmed"
     if kind != "Notification":
@@ -291,7 +284,9 @@ def _recipients(found: Any) -> list[str]:
 
 def _suppress(ports: Ports, message: Message, reason: str, recipients: list[str]) -> None:
     """Unsubscribe the message's contact from its channel for ``reason``, suppressing its address, when that is
-    the address that failed (not when the contact has changed its address since)."""
+    the address that failed (not when the contact has changed its address since). The addresses that failed go on
+    the stage's suppression list whoever holds them."""
+    suppressions.suppress_failed(ports, message.channel, recipients, reason, "ses")
     record = ports.contacts.load(message.contact_key)
     to = consent.address(record.profile, record.channels, message.channel) if record else None
     current = str((to or {}).get("email") or "").lower()

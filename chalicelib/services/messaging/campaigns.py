@@ -6,8 +6,8 @@ The fan-out is a chain of ``campaignPage`` messages on the imports stream, one p
 contacts through ``send.py`` with the campaign as the ledger origin, so a redelivered page or send message
 sends nothing twice; a member's outcome is recorded once (``CampaignStore.record``) and moves the progress.
 
-* Rate: a token bucket per channel (``RATES``, messages per second; ``BURST`` tokens) paces each consumer's
-  sends to what the channel's provider takes.
+* Rate: a token bucket per channel (``RATES``, messages per second; ``BURST`` tokens) smooths each consumer's
+  sends, and the provider's rate (``pacing.py``, ``ORBIT_PROVIDER_RATES``) holds them across all consumers.
 * Send hours: a message deferred by the contact's send hours is kept as a due entry and queued again when due
   (the ``campaigns_due`` schedule), never dropped.
 * Cancel: a cancelled campaign fans out and sends nothing more; what went out stays.
@@ -34,6 +34,7 @@ from chalicelib.messaging.outbound import CHANNELS, FAILED, SENT, new_message_id
 from chalicelib.orders.models import COUNTED
 from chalicelib.ports import Order, Ports
 from chalicelib.segments.models import Generation
+from chalicelib.services.messaging import pacing
 from chalicelib.services.messaging.send import SendRequest, send
 
 log = logging.getLogger("orbit.campaigns")
@@ -193,8 +194,11 @@ def run_page(ports: Ports, message: CampaignPageMsg) -> None:
             _maybe_done(ports, fanned)
 
 
-def run_send(ports: Ports, message: CampaignSendMsg, buckets: Buckets = BUCKETS) -> None:
-    """Send the campaign's message to each contact of the batch (those with an outcome are skipped over)."""
+def run_send(
+    ports: Ports, message: CampaignSendMsg, buckets: Buckets = BUCKETS, sleep: pacing.Sleep = time.sleep
+) -> None:
+    """Send the campaign's message to each contact of the batch (those with an outcome are skipped over), each
+    within the provider's shared rate (``pacing``: the rest of the batch is put off when it stays full)."""
     campaign = ports.campaigns.campaign(message.campaignId)
     if campaign is None or campaign.status != RUNNING:
         return
@@ -204,6 +208,9 @@ def run_send(ports: Ports, message: CampaignSendMsg, buckets: Buckets = BUCKETS)
             if latest is None or latest.status != RUNNING:
                 return
         buckets.take(campaign.channel)
+        if not pacing.slot(ports, campaign.channel, sleep):
+            pacing.put_off(ports, campaign.id, message.contacts[n:])
+            return
         _send_one(ports, campaign, contact_key)
     latest = ports.campaigns.campaign(campaign.id)
     if latest is not None:

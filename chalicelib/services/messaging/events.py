@@ -1,6 +1,6 @@
 """A message's events on its contact: ``Message Sent``, ``Delivered``, ``Failed``, ``Opened``, ``Clicked`` and
 ``Unsubscribed`` (the names segment conditions read: ``segments/rules.py`` ``MESSAGE_EVENTS``), with the
-``channel``, ``messageId`` and ``templateId``.
+``channel``, ``messageId`` and ``templateId`` (and, for a journey's message, ``workflowId`` and ``workflowBlock``).
 
 They go onto the events stream like any other event, so they are stored in the contact's activity and counted by
 segments. Each has an id made from the message and what happened (``content_id``) and the time the message
@@ -25,6 +25,7 @@ OPENED = "Message Opened"
 CLICKED = "Message Clicked"
 UNSUBSCRIBED = "Message Unsubscribed"
 SOURCE = "messages"
+WORKFLOW_ORIGIN = "wf:"
 
 
 def publish(ports: Ports, message: Message, kind: str, at: str, act: str = "", **extra: Any) -> None:
@@ -34,6 +35,9 @@ def publish(ports: Ports, message: Message, kind: str, at: str, act: str = "", *
     if external_id is None:  # messages go to known contacts only
         return
     properties = {"channel": message.channel, "messageId": message.id, "templateId": message.template_id, **extra}
+    if message.origin.startswith(WORKFLOW_ORIGIN):  # "wf:<workflow id>:<execution>", step "<seq>:<block>"
+        properties["workflowId"] = message.origin.split(":")[1]
+        properties["workflowBlock"] = message.step.partition(":")[2]
     event = Event(
         eventId=content_id("msg-", {"message": message.id, "type": kind, "act": act}),
         type=kind,

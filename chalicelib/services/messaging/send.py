@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,6 +39,7 @@ from chalicelib.contacts import keys
 from chalicelib.contacts.record import ContactRecord
 from chalicelib.errors import Conflict, ErrorDetail, InvalidInput, NotFound, Permanent, Retryable
 from chalicelib.messaging import consent, policies
+from chalicelib.messaging.address_suppressions import SUPPRESSED
 from chalicelib.messaging.context import context_for
 from chalicelib.messaging.ledger import Claim, LedgerKey
 from chalicelib.messaging.links import decorate_email
@@ -48,6 +49,7 @@ from chalicelib.messaging.outbound import (
     INTERRUPTED,
     PENDING,
     REFUSED,
+    SANDBOX,
     SENDING,
     SENT,
     TEMPLATE,
@@ -62,7 +64,7 @@ from chalicelib.messaging.render import RenderError, render
 from chalicelib.messaging.templates import Template
 from chalicelib.ports import Ports, Sender
 from chalicelib.services import contacts
-from chalicelib.services.messaging import events
+from chalicelib.services.messaging import events, suppressions
 from chalicelib.services.messaging.signing import MessageLinks
 
 log = logging.getLogger("orbit.messages")
@@ -84,6 +86,7 @@ class SendRequest:
     language: str | None = None
     external_request_id: str | None = None
     base_url: str = ""  # where the message's links point (``settings.public_url`` wins)
+    hours: tuple[int, int] | None = None  # send hours of the sender (a workflow's) over the stage's
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,8 @@ def send(ports: Ports, request: SendRequest) -> Sent:
         )
     )
     if message.status == PENDING and not message.transactional:
-        until = policies.next_allowed(ports.policies, record.profile, now)
+        rules = ports.policies if request.hours is None else replace(ports.policies, hours=request.hours)
+        until = policies.next_allowed(rules, record.profile, now)
         if until is not None:
             return Sent(message, repeated, iso(until))
     return Sent(_go_on(ports, message, record, template, request, now), repeated)
@@ -153,6 +157,10 @@ def _go_on(
     decision = consent.check(record.profile, record.channels, message.channel, message.transactional)
     if not decision.allowed:
         return _fail(ports, message, PENDING, decision.failure or REFUSED, decision.reason or "refused")
+    to = consent.address(record.profile, record.channels, message.channel) or {}
+    listed = suppressions.blocking(ports, message.channel, to)  # the stage's address list, transactional too
+    if listed is not None:
+        return _fail(ports, message, PENDING, SUPPRESSED, f"the address is suppressed ({listed.reason})")
     try:
         sender = ports.senders.sender(message.channel)
         outgoing = _outgoing(ports, message, record, template, request, now)
@@ -160,6 +168,8 @@ def _go_on(
         return _fail(ports, message, PENDING, UNCONFIGURED, exc.message)
     except RenderError as exc:
         return _fail(ports, message, PENDING, TEMPLATE, exc.reason)
+    if not message.transactional and ports.policies.problem is not None:  # a policy setting that does not parse
+        return _fail(ports, message, PENDING, UNCONFIGURED, ports.policies.problem)
     if not message.transactional and not _within_caps(ports, message, now):
         return _fail(ports, message, PENDING, policies.CAPPED, f"the contact reached the {message.channel} cap")
     try:
@@ -266,6 +276,8 @@ def _hand_over(ports: Ports, message: Message, sender: Sender, outgoing: Outgoin
         raise
     except Permanent as exc:
         return _fail(ports, message, SENDING, REFUSED, exc.message)
+    if result.provider_id and result.provider != SANDBOX:  # callbacks name the message so (chat_callbacks.py)
+        ports.messages.remember_provider_id(result.provider, result.provider_id, message.id)
     at = message.sending_at or iso(now)
     events.publish(ports, message, events.SENT, at)
     if result.delivered_at is not None:

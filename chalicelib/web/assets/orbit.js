@@ -212,6 +212,29 @@
     persist();
   }
 
+
+  // ---- on-site widgets (docs/widgets.md): this page's placements; orbit-widgets.js (loaded only when there are
+  // some) draws them. localStorage orbit_w remembers when each was shown and which forms were sent. ----
+  function placements() {
+    if (!cfg || !consent || placements.done) return;
+    placements.done = 1;
+    var s; try { s = JSON.parse(lsGet('orbit_w')); } catch (e) { /* corrupt */ }
+    s = obj(s);
+    var shown = obj(s.shown), q = new URLSearchParams({
+      path: location.pathname, anonymousId: anonymousId() || '', submitted: [].concat(s.sent || []).join(','),
+      shown: Object.keys(shown).map(function (k) { return k + ':' + shown[k]; }).join(',')
+    });
+    fetch(cfg.endpoint + '/v1/placements?' + q, { credentials: 'omit', headers: { Authorization: 'Basic ' + btoa(cfg.siteKey + ':') } })
+      .then(function (r) { return r.ok ? r.json() : {}; })
+      .then(function (b) {
+        if (!(b.items || []).length) return;
+        orbit._w = { items: b.items, cfg: cfg, track: commands.track, debug: debug };
+        var t = d.createElement('script');
+        t.src = cfg.endpoint + '/sdk/orbit-widgets.js';
+        d.head.appendChild(t);
+      }).catch(debug);
+  }
+
   // ---- commands ----
   function obj(x) { return x && typeof x === 'object' ? x : {}; }
   function products(items) {
@@ -228,12 +251,16 @@
         endpoint: String(o.endpoint || origin).replace(/\/+$/, ''),
         flushInterval: +o.flushInterval > 0 ? +o.flushInterval : 2000,
         maxBatch: +o.maxBatch > 0 ? +o.maxBatch : 20,
+        widgets: o.widgets !== false,
         debug: !!o.debug
       };
       if (!consent) return;
       restore();
       anonymousId();
       if (queue.length) schedule(0);
+      if (!cfg.widgets) return;
+      if (d.readyState === 'complete') placements();
+      else w.addEventListener('load', function () { try { placements(); } catch (e) { debug(e); } });
     },
     identify: function (externalId, traits) {
       if (externalId && typeof externalId === 'object') { traits = externalId; externalId = null; }

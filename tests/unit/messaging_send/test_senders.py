@@ -18,7 +18,7 @@ def senders(setting: str) -> ChannelSenders:
 
 
 def test_every_channel_goes_to_the_sandbox_unless_named():
-    assert parse_providers("") == dict.fromkeys(CHANNELS, "sandbox")
+    assert parse_providers("") == {**dict.fromkeys(CHANNELS, "sandbox"), "appinbox": "inbox"}  # the inbox delivers
     assert parse_providers(" email = SES , sms=twilio,")["email"] == "ses"
     chosen = senders("")
     assert chosen.sender("email") is chosen.sender("telegram")  # one sandbox for all
