@@ -1,9 +1,10 @@
 """``make bench``: cold start, ingestion throughput and cost per event, and sustained load, each beside a
 baseline measured in the same run.
 
-Usage: python -m bench.ingest [cold_start] [sdk] [ingest] [imports] [segments] [campaigns] [sustained]
-(no argument: all, in this order; BENCH_QUICK=1 shrinks the cold start, segments, campaigns and sustained-load
-runs; sizes in ``bench.config``, ``bench.segments_phase.SegmentsConfig`` and ``bench.campaigns_phase.CampaignsConfig``)
+Usage: python -m bench.ingest [cold_start] [sdk] [ingest] [imports] [segments] [campaigns] [workflows] [sustained]
+(no argument: all, in this order; BENCH_QUICK=1 shrinks the cold start, segments, campaigns, workflows and
+sustained-load runs; sizes in ``bench.config``, ``bench.segments_phase.SegmentsConfig``,
+``bench.campaigns_phase.CampaignsConfig`` and ``bench.workflows_phase.WorkflowsConfig``)
 
 * Cold start (``bench.cold_start``): ``import app`` vs. ``import chalice, boto3, pydantic`` in fresh
   interpreters. Runs first, while nothing else runs on the machine.
@@ -27,6 +28,9 @@ runs; sizes in ``bench.config``, ``bench.segments_phase.SegmentsConfig`` and ``b
   event -> ``Segment Entered`` on ``make run``'s runtime in a subprocess.
 * Campaigns (``bench.campaigns_phase``): an email campaign's fan-out through render, policies, ledger and the
   sandbox sender vs. the same ledger writes with raw boto3, against the local runtime's moto.
+* Workflows (``bench.workflows_phase``): a journey without waits on ``make run``'s runtime in a subprocess: event
+  -> message in the outbox beside the event's own trip, and journeys started by API per second beside
+  ``PUT /v1/contacts`` and raw ``StartExecution`` on the same embedded Step Functions.
 * Sustained load (``bench.sustained``): ``make run``'s runtime in a subprocess under two concurrent clients,
   with a drained queue and with a standing backlog. Runs last, after the in-process runtime has stopped.
 
@@ -64,9 +68,12 @@ from bench.sdk_size import measure, section
 from bench.segments_phase import bench_build, bench_evaluation, bench_latency, segments_config
 from bench.segments_report import SegmentsResult, print_segments, segments_section
 from bench.sustained import bench_sustained
+from bench.workflows_calls import count_calls
+from bench.workflows_phase import bench_workflows, workflows_config
+from bench.workflows_report import print_workflows, workflows_section
 from chalicelib.local.runtime import LocalRuntime
 
-SECTIONS = ("cold_start", "sdk", "ingest", "imports", "segments", "campaigns", "sustained")
+SECTIONS = ("cold_start", "sdk", "ingest", "imports", "segments", "campaigns", "workflows", "sustained")
 _ENVIRON = dict(os.environ)  # as make bench started: a stopped LocalRuntime leaves its AWS_ENDPOINT_URL behind
 
 
@@ -151,6 +158,15 @@ def run_campaigns() -> None:
     print_campaigns(result)
 
 
+def run_workflows() -> None:
+    with _quiet_runtime("bench-workflows"):  # AWS calls per journey, counted in this process
+        calls = count_calls()
+    result = bench_workflows(workflows_config())  # the figures, on make run's runtime in a subprocess
+    result.calls = calls
+    replace_section(DOCS / "benchmarks.md", "workflows", workflows_section(result))
+    print_workflows(result)
+
+
 def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's and the dev server's request lines
@@ -178,6 +194,9 @@ def main(argv: list[str]) -> int:
     if "campaigns" in chosen:
         print("campaigns: fan-out through render, policies, ledger and sandbox vs. raw ledger writes ...", flush=True)
         run_campaigns()
+    if "workflows" in chosen:
+        print("workflows: event -> message and journeys started per second on make run's runtime ...", flush=True)
+        run_workflows()
     if "sustained" in chosen:
         print("sustained load: make run's runtime under two clients ...", flush=True)
         load = bench_sustained()

@@ -8,12 +8,10 @@ in E.164 (``+380501234567``; spaces, dashes and brackets dropped).
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from dataclasses import dataclass
 
-from chalicelib.errors import ErrorDetail, InvalidInput
+from chalicelib import cursors
+from chalicelib.errors import bad_cursor
 from chalicelib.validation import normalize_email, normalize_phone
 
 # the channels whose address is an email address or a phone number, and how each address is normalised
@@ -56,18 +54,12 @@ _CURSOR = "sp1."
 
 
 def encode_cursor(channel: str, after: str) -> str:
-    return _CURSOR + base64.urlsafe_b64encode(json.dumps({"ch": channel, "after": after}).encode()).decode()
+    return cursors.encode_cursor(_CURSOR, {"ch": channel, "after": after})
 
 
 def decode_cursor(channel: str, cursor: str) -> str:
     """The address a page continues after; InvalidInput for a cursor not from this channel's listing."""
-    bad = InvalidInput("cursor is not valid", [ErrorDetail("cursor", "is not a cursor of this listing")])
-    try:
-        if not cursor.startswith(_CURSOR):
-            raise ValueError("not a suppressions cursor")
-        data = json.loads(base64.urlsafe_b64decode(cursor[len(_CURSOR) :].encode()))
-    except (ValueError, TypeError, binascii.Error) as exc:
-        raise bad from exc
-    if not isinstance(data, dict) or data.get("ch") != channel or not isinstance(data.get("after"), str):
-        raise bad
+    data = cursors.decode_cursor(_CURSOR, cursor)
+    if data.get("ch") != channel or not isinstance(data.get("after"), str):
+        raise bad_cursor()
     return str(data["after"])

@@ -66,6 +66,32 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def mac(key: bytes, payload: str) -> bytes:
+    return hmac.new(key, payload.encode("ascii"), hashlib.sha256).digest()[:MAC_BYTES]
+
+
+def seal(key: bytes, fields: list[Any]) -> str:
+    """The token ``<payload>.<mac>`` of ``fields`` (compact JSON) under ``key``."""
+    payload = _b64(json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    return f"{payload}.{_b64(mac(key, payload))}"
+
+
+def unseal(token: str, keys: Sequence[bytes], max_token: int) -> Any:
+    """The JSON a token made by ``seal`` under one of ``keys`` carries; None when it is too long, malformed or
+    made under another key (its mac compared in constant time)."""
+    if len(token) > max_token or token.count(".") != 1:
+        return None
+    payload, mac_text = token.split(".")
+    try:
+        presented = _unb64(mac_text)
+        fields = json.loads(_unb64(payload))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+    if not any(hmac.compare_digest(presented, mac(key, payload)) for key in keys):
+        return None
+    return fields
+
+
 class Signer:
     """Signs with ``secrets[0]``; verifies with any of ``secrets``."""
 
@@ -75,16 +101,12 @@ class Signer:
             raise ValueError("a link signer needs a secret")
         self._keys = [s.encode("utf-8") for s in usable]
 
-    def _mac(self, key: bytes, payload: str) -> bytes:
-        return hmac.new(key, payload.encode("ascii"), hashlib.sha256).digest()[:MAC_BYTES]
-
     def sign(self, claims: LinkClaims) -> str:
         fields: list[Any] = [VERSION, claims.kind, claims.message_id, claims.contact_key, claims.channel]
         fields.append(claims.expires)
         if claims.url is not None:
             fields.append(claims.url)
-        payload = _b64(json.dumps(fields, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
-        return f"{payload}.{_b64(self._mac(self._keys[0], payload))}"
+        return seal(self._keys[0], fields)
 
     def verify(self, token: str, kind: Kind) -> LinkClaims:
         """The claims of a token of ``kind`` signed by one of the secrets (expired or not: ``live`` says);
@@ -93,16 +115,7 @@ class Signer:
             "This link is not valid; it may have been copied incompletely",
             [ErrorDetail("token", "is not a link Orbit made")],
         )
-        if len(token) > MAX_TOKEN or token.count(".") != 1:
-            raise bad
-        payload, mac_text = token.split(".")
-        try:
-            mac = _unb64(mac_text)
-            fields = json.loads(_unb64(payload))
-        except (ValueError, binascii.Error, UnicodeDecodeError):
-            raise bad from None
-        if not any(hmac.compare_digest(mac, self._mac(key, payload)) for key in self._keys):
-            raise bad
+        fields = unseal(token, self._keys, MAX_TOKEN)
         if (
             not isinstance(fields, list)
             or len(fields) not in (6, 7)

@@ -6,8 +6,6 @@ The renderer (jinja2, css-inline) is imported on first use: no cold start pays f
 
 from __future__ import annotations
 
-import re
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +17,7 @@ from chalicelib.messaging import sms
 from chalicelib.messaging.context import RenderContext, context_for
 from chalicelib.messaging.templates import CHANNELS, SmsContent, Template, TemplateIn, check_size, checked_content
 from chalicelib.ports import Ports
+from chalicelib.services.ids import new_id
 from chalicelib.validation import LanguageCode
 
 
@@ -102,15 +101,7 @@ def _checked(body: TemplateIn, template_id: str, revision: int, created_at: str,
 
 
 def _new_id(ports: Ports, wanted: str | None, name: str) -> str:
-    if wanted is not None:
-        if ports.templates.template(wanted) is not None:
-            raise Conflict(f"The id {wanted!r} is taken", [ErrorDetail("id", "is taken by another template")])
-        return wanted
-    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:48] or "template"
-    candidate = base
-    while ports.templates.template(candidate) is not None:
-        candidate = f"{base}-{secrets.token_hex(2)}"
-    return candidate
+    return new_id(wanted, name, lambda i: ports.templates.template(i) is not None, "template", "another template")
 
 
 def create(ports: Ports, body: TemplateIn) -> Template:

@@ -157,6 +157,7 @@ class Table:
         limit: int | None = None,
         start: Item | None = None,
         names: dict[str, str] | None = None,
+        consistent: bool = False,
     ) -> tuple[list[Item], Item | None]:
         kwargs: dict[str, Any] = {
             "TableName": self.name,
@@ -164,6 +165,8 @@ class Table:
             "ExpressionAttributeValues": serialize(values),
             "ScanIndexForward": forward,
         }
+        if consistent:
+            kwargs["ConsistentRead"] = True
         if index:
             kwargs["IndexName"] = index
         if limit is not None:

@@ -17,13 +17,11 @@ refused: adding is idempotent by message id for as long as the item or its tombs
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.clock import iso
+from chalicelib.cursors import decode_cursor, encode_cursor
 from chalicelib.errors import Conflict, bad_cursor
 from chalicelib.ports import InboxItem
 from chalicelib.storage.dynamo import Table, collect_page
@@ -70,21 +68,13 @@ def _live(item: Item, now: datetime) -> bool:
 
 
 def _encode_cursor(contact_key: str, after: str) -> str:
-    raw = json.dumps({"c": contact_key, "a": after}, separators=(",", ":")).encode()
-    return _CURSOR + base64.urlsafe_b64encode(raw).decode()
+    return encode_cursor(_CURSOR, {"c": contact_key, "a": after})
 
 
 def _decode_cursor(cursor: str, contact_key: str) -> str:
-    try:
-        if not cursor.startswith(_CURSOR):
-            raise ValueError("not an inbox cursor")
-        data = json.loads(base64.urlsafe_b64decode(cursor[len(_CURSOR) :].encode()))
-    except (ValueError, TypeError, binascii.Error) as exc:
-        raise bad_cursor() from exc
-    if not isinstance(data, dict) or set(data) != {"c", "a"} or data["c"] != contact_key:
-        raise bad_cursor()
-    after = data["a"]
-    if not isinstance(after, str) or not after.startswith("m#"):
+    data = decode_cursor(_CURSOR, cursor)
+    after = data.get("a")
+    if set(data) != {"c", "a"} or data["c"] != contact_key or not isinstance(after, str) or not after.startswith("m#"):
         raise bad_cursor()
     return after
 

@@ -20,8 +20,6 @@ win; updates of a journey hold only while it is the same execution.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import math
 import re
@@ -32,6 +30,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.clock import Clock
+from chalicelib.cursors import decode_cursor, encode_cursor
 from chalicelib.errors import Conflict, Retryable, bad_cursor
 from chalicelib.storage.dynamo import Table, backoff, translate
 from chalicelib.storage.items import Item, item_size, serialize, write_units
@@ -93,19 +92,14 @@ def _epoch(at: str) -> int:
     return math.ceil(datetime.fromisoformat(at).timestamp())
 
 
-def encode_cursor(workflow_id: str, sort_key: str) -> str:
-    return _CURSOR + base64.urlsafe_b64encode(json.dumps({"wf": workflow_id, "sk": sort_key}).encode()).decode()
+def _encode_cursor(workflow_id: str, sort_key: str) -> str:
+    return encode_cursor(_CURSOR, {"wf": workflow_id, "sk": sort_key})
 
 
-def decode_cursor(workflow_id: str, cursor: str) -> str:
+def _decode_cursor(workflow_id: str, cursor: str) -> str:
     """The listing sort key a page continues after; InvalidInput for a cursor of another listing."""
-    try:
-        if not cursor.startswith(_CURSOR):
-            raise ValueError("not an executions cursor")
-        data = json.loads(base64.urlsafe_b64decode(cursor[len(_CURSOR) :].encode()))
-    except (ValueError, TypeError, binascii.Error) as exc:
-        raise bad_cursor() from exc
-    if not isinstance(data, dict) or data.get("wf") != workflow_id or not isinstance(data.get("sk"), str):
+    data = decode_cursor(_CURSOR, cursor)
+    if data.get("wf") != workflow_id or not isinstance(data.get("sk"), str):
         raise bad_cursor()
     return str(data["sk"])
 
@@ -276,7 +270,7 @@ class DynamoJourneyStore:
         return self._change(workflow_id, contact_key, execution, {"ga": at}, "attribute_not_exists(#ga)")
 
     def executions(self, workflow_id: str, limit: int, cursor: str | None = None) -> tuple[list[Journey], str | None]:
-        after = decode_cursor(workflow_id, cursor) if cursor is not None else None
+        after = _decode_cursor(workflow_id, cursor) if cursor is not None else None
         if limit < 1:
             return [], None
         start = {"pk": f"X#{workflow_id}", "sk": after} if after else None
@@ -285,7 +279,7 @@ class DynamoJourneyStore:
         )
         page = items[:limit]
         more = len(items) > limit
-        return [_journey(i) for i in page], encode_cursor(workflow_id, str(page[-1]["sk"])) if more else None
+        return [_journey(i) for i in page], _encode_cursor(workflow_id, str(page[-1]["sk"])) if more else None
 
     def claim_occasion(self, workflow_id: str, occasion: str) -> bool:
         try:

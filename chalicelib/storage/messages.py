@@ -28,8 +28,6 @@ retention): a ledger key stays claimed as long as the contact's events can tell 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Mapping
 from datetime import timedelta
@@ -38,7 +36,8 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from chalicelib.clock import Clock
-from chalicelib.errors import Conflict, ErrorDetail, InvalidInput, NotFound
+from chalicelib.cursors import decode_cursor, encode_cursor
+from chalicelib.errors import Conflict, NotFound, bad_cursor
 from chalicelib.messaging.chat_links import LinkCode
 from chalicelib.messaging.ledger import Claim, LedgerKey
 from chalicelib.messaging.outbound import COUNTERS, Mark, Message, OutboxItem, Outgoing, Status
@@ -146,19 +145,13 @@ def _outboxed(item: Item) -> OutboxItem:
 
 
 def _encode_cursor(after: str) -> str:
-    return _CURSOR + base64.urlsafe_b64encode(json.dumps({"after": after}).encode()).decode()
+    return encode_cursor(_CURSOR, {"after": after})
 
 
 def _decode_cursor(cursor: str) -> str:
-    bad = InvalidInput("cursor is not valid", [ErrorDetail("cursor", "is not a cursor of this listing")])
-    try:
-        if not cursor.startswith(_CURSOR):
-            raise ValueError("not an outbox cursor")
-        data = json.loads(base64.urlsafe_b64decode(cursor[len(_CURSOR) :].encode()))
-    except (ValueError, TypeError, binascii.Error) as exc:
-        raise bad from exc
-    if not isinstance(data, dict) or set(data) != {"after"} or not isinstance(data["after"], str) or not data["after"]:
-        raise bad
+    data = decode_cursor(_CURSOR, cursor)
+    if set(data) != {"after"} or not isinstance(data["after"], str) or not data["after"]:
+        raise bad_cursor()
     return data["after"]
 
 

@@ -50,6 +50,20 @@ def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
+def _answer_task(send: Callable[[], object]) -> bool:
+    """Run ``send`` (a task token's success or failure): False when the token is gone (its execution ended or
+    the token was answered before), True when it was answered."""
+    try:
+        send()
+    except ClientError as exc:
+        if _code(exc) in _TOKEN_GONE:
+            return False
+        raise translate(exc) from exc
+    except BotoCoreError as exc:
+        raise translate(exc) from exc
+    return True
+
+
 class StepFunctionsMachines:
     """The ``StateMachines`` port on Step Functions."""
 
@@ -143,26 +157,10 @@ class StepFunctionsMachines:
             raise translate(exc) from exc
 
     def resume(self, token: str, output: dict[str, Any]) -> bool:
-        try:
-            self.client.send_task_success(taskToken=token, output=json.dumps(output))
-        except ClientError as exc:
-            if _code(exc) in _TOKEN_GONE:
-                return False
-            raise translate(exc) from exc
-        except BotoCoreError as exc:
-            raise translate(exc) from exc
-        return True
+        return _answer_task(lambda: self.client.send_task_success(taskToken=token, output=json.dumps(output)))
 
     def fail_task(self, token: str, error: str, cause: str) -> bool:
-        try:
-            self.client.send_task_failure(taskToken=token, error=error, cause=cause[:32768])
-        except ClientError as exc:
-            if _code(exc) in _TOKEN_GONE:
-                return False
-            raise translate(exc) from exc
-        except BotoCoreError as exc:
-            raise translate(exc) from exc
-        return True
+        return _answer_task(lambda: self.client.send_task_failure(taskToken=token, error=error, cause=cause[:32768]))
 
     def status(self, execution_arn: str) -> str:
         try:

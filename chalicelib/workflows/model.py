@@ -17,7 +17,7 @@ from chalicelib.errors import ErrorDetail, InvalidInput
 from chalicelib.segments.conditions import Condition as Rule
 from chalicelib.segments.conditions import PropertyFilter
 from chalicelib.segments.rule_tree import parse_condition
-from chalicelib.validation import details_from
+from chalicelib.validation import TimeZoneName, details_from
 from chalicelib.workflows.blocks import (
     BLOCK_TYPES,
     ID_PATTERN,
@@ -39,7 +39,7 @@ class Schedule(Strict):
     segment: str = Field(min_length=1, max_length=64)
     time: str
     weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] | None = None
-    timeZone: str = "UTC"
+    timeZone: TimeZoneName = "UTC"
 
     _time = field_validator("time")(check_time)
 

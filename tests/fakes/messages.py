@@ -5,8 +5,6 @@ method raise (a crash or an outage at that point)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import copy
 import json
 import threading
@@ -14,7 +12,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from chalicelib.errors import Conflict, ErrorDetail, InvalidInput, NotFound, OrbitError
+from chalicelib.cursors import decode_cursor, encode_cursor
+from chalicelib.errors import Conflict, NotFound, OrbitError, bad_cursor
 from chalicelib.messaging.chat_links import LinkCode
 from chalicelib.messaging.ledger import Claim
 from chalicelib.messaging.outbound import COUNTERS, Mark, Message, OutboxItem, Status
@@ -173,19 +172,13 @@ class FakeMessageStore:
 
 
 def _encode(after: str) -> str:
-    return _CURSOR + base64.urlsafe_b64encode(json.dumps({"after": after}).encode()).decode()
+    return encode_cursor(_CURSOR, {"after": after})
 
 
 def _decode(cursor: str) -> str:
-    bad = InvalidInput("cursor is not valid", [ErrorDetail("cursor", "is not a cursor of this listing")])
-    try:
-        if not cursor.startswith(_CURSOR):
-            raise ValueError("not a fake outbox cursor")
-        data = json.loads(base64.urlsafe_b64decode(cursor[len(_CURSOR) :].encode()))
-    except (ValueError, TypeError, binascii.Error) as exc:
-        raise bad from exc
-    if not isinstance(data, dict) or set(data) != {"after"} or not isinstance(data["after"], str) or not data["after"]:
-        raise bad
+    data = decode_cursor(_CURSOR, cursor)
+    if set(data) != {"after"} or not isinstance(data["after"], str) or not data["after"]:
+        raise bad_cursor()
     return data["after"]
 
 

@@ -1,13 +1,12 @@
-"""In-memory ``WidgetStore``: widgets by id, each created once, replaced at the revision it was read at, and handed
-out as the adapter reads them back (through their stored form)."""
+"""In-memory ``WidgetStore``: the widgets as ``FakeDocuments``, handed out as the adapter reads them back
+(through their stored form)."""
 
 from __future__ import annotations
 
-import threading
-
-from chalicelib.errors import Conflict, NotFound
 from chalicelib.messaging.placements import Widget
 from chalicelib.ports import WidgetStore
+from chalicelib.storage.documents import Head
+from tests.fakes.documents import FakeDocuments
 
 
 def _stored(widget: Widget) -> Widget:
@@ -15,42 +14,23 @@ def _stored(widget: Widget) -> Widget:
 
 
 class FakeWidgetStore:
-    """``stored[id]``."""
-
     def __init__(self) -> None:
-        self.stored: dict[str, Widget] = {}
-        self._lock = threading.RLock()
+        self.documents = FakeDocuments("Widget", lambda w: Head(w.id, w.revision, w.createdAt), _stored)
 
     def create_widget(self, widget: Widget) -> None:
-        with self._lock:
-            if widget.id in self.stored:
-                raise Conflict(f"Widget {widget.id!r} already exists")
-            self.stored[widget.id] = _stored(widget)
+        self.documents.create(widget)
 
     def widget(self, widget_id: str) -> Widget | None:
-        found = self.stored.get(widget_id)
-        return _stored(found) if found is not None else None
+        return self.documents.get(widget_id)
 
     def widgets(self) -> list[Widget]:
-        with self._lock:
-            found = [_stored(w) for w in self.stored.values()]
-        return sorted(found, key=lambda w: (w.createdAt, w.id))
+        return self.documents.all()
 
     def replace_widget(self, widget: Widget, expected_revision: int) -> None:
-        with self._lock:
-            stored = self.stored.get(widget.id)
-            if stored is None:
-                raise NotFound(f"Widget {widget.id!r} does not exist")
-            if stored.revision != expected_revision:
-                raise Conflict(
-                    f"Widget {widget.id!r} changed: it is at revision {stored.revision}, not {expected_revision}"
-                )
-            self.stored[widget.id] = _stored(widget)
+        self.documents.replace(widget, expected_revision)
 
     def delete_widget(self, widget_id: str) -> None:
-        with self._lock:
-            if self.stored.pop(widget_id, None) is None:
-                raise NotFound(f"Widget {widget_id!r} does not exist")
+        self.documents.delete(widget_id)
 
 
 _widgets: WidgetStore = FakeWidgetStore()

@@ -4,54 +4,40 @@ re-entry rules, one winner per race, each step and each park taken once)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import copy
-import json
 import threading
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from chalicelib.clock import Clock, SystemClock
-from chalicelib.errors import Conflict, NotFound, bad_cursor
+from chalicelib.cursors import decode_cursor, encode_cursor
+from chalicelib.errors import bad_cursor
 from chalicelib.ports import JourneyStore, WorkflowStore
+from chalicelib.storage.documents import Head
 from chalicelib.workflows.journeys import RUNNING, BlockCounts, Journey, JourneyStatus, Park, StepRecord, WorkflowRecord
+from tests.fakes.documents import FakeDocuments
 
 
 class FakeWorkflowStore:
-    """``stored[id]`` and ``revisions[(id, revision)]``."""
+    """``documents`` and ``revisions[(id, revision)]``."""
 
     def __init__(self) -> None:
-        self.stored: dict[str, WorkflowRecord] = {}
+        self.documents = FakeDocuments("Workflow", lambda r: Head(r.id, r.revision, r.created_at), copy.deepcopy)
         self.revisions: dict[tuple[str, int], dict[str, Any]] = {}
         self._lock = threading.RLock()
 
     def create_workflow(self, record: WorkflowRecord) -> None:
-        with self._lock:
-            if record.id in self.stored:
-                raise Conflict(f"Workflow {record.id!r} already exists")
-            self.stored[record.id] = copy.deepcopy(record)
+        self.documents.create(record)
 
     def workflow(self, workflow_id: str) -> WorkflowRecord | None:
-        found = self.stored.get(workflow_id)
-        return copy.deepcopy(found) if found is not None else None
+        return self.documents.get(workflow_id)
 
     def workflows(self) -> list[WorkflowRecord]:
-        with self._lock:
-            found = [copy.deepcopy(r) for r in self.stored.values()]
-        return sorted(found, key=lambda r: (r.created_at, r.id))
+        return self.documents.all()
 
     def replace_workflow(self, record: WorkflowRecord, expected_revision: int) -> None:
-        with self._lock:
-            stored = self.stored.get(record.id)
-            if stored is None:
-                raise NotFound(f"Workflow {record.id!r} does not exist")
-            if stored.revision != expected_revision:
-                raise Conflict(
-                    f"Workflow {record.id!r} changed: it is at revision {stored.revision}, not {expected_revision}"
-                )
-            self.stored[record.id] = copy.deepcopy(record)
+        self.documents.replace(record, expected_revision)
 
     def save_revision(self, workflow_id: str, revision: int, definition: dict[str, Any]) -> None:
         with self._lock:
@@ -63,19 +49,14 @@ class FakeWorkflowStore:
 
 
 def _cursor(workflow_id: str, after: Journey) -> str:
-    key = [workflow_id, after.started_at, after.execution]
-    return "fj." + base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
+    return encode_cursor("fj.", {"wf": workflow_id, "sa": after.started_at, "ex": after.execution})
 
 
 def _after(workflow_id: str, cursor: str) -> tuple[str, str]:
     """The (start, execution) a page continues after (older ones follow); InvalidInput for a foreign cursor."""
-    try:
-        if not cursor.startswith("fj."):
-            raise ValueError("not an executions cursor")
-        wf, started_at, execution = json.loads(base64.urlsafe_b64decode(cursor[3:].encode()))
-    except (ValueError, TypeError, binascii.Error) as exc:
-        raise bad_cursor() from exc
-    if wf != workflow_id or not isinstance(started_at, str) or not isinstance(execution, str):
+    key = decode_cursor("fj.", cursor)
+    started_at, execution = key.get("sa"), key.get("ex")
+    if key.get("wf") != workflow_id or not isinstance(started_at, str) or not isinstance(execution, str):
         raise bad_cursor()
     return started_at, execution
 

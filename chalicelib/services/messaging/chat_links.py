@@ -16,11 +16,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import secrets
-import threading
 from dataclasses import dataclass
 from datetime import timedelta
-from weakref import WeakKeyDictionary
 
 from chalicelib.clock import iso
 from chalicelib.contacts import keys
@@ -37,15 +34,13 @@ from chalicelib.messaging.chat_links import (
     with_identifier,
 )
 from chalicelib.messaging.consent import SUBSCRIBED
-from chalicelib.ports import MessageStore, Ports
+from chalicelib.ports import Ports
 from chalicelib.services import contacts
 from chalicelib.services.messaging.consent import set_consent
+from chalicelib.services.messaging.signing import stage_secrets
 
 log = logging.getLogger("orbit.messages")
 WEBHOOK_LABEL = b"telegram-webhook"
-
-_stored: WeakKeyDictionary[MessageStore, str] = WeakKeyDictionary()
-_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -97,26 +92,13 @@ def follow(ports: Ports, code: str, channel: str, identifier: str) -> str:
     return "linked"
 
 
-def _link_secrets(ports: Ports) -> list[str]:
-    """The stage's link secrets, as ``signing.signer`` reads them (the configured ones, else the stored one)."""
-    configured = [s.strip() for s in ports.settings.link_secret.split(",") if s.strip()]
-    if configured:
-        return configured
-    with _lock:
-        secret = _stored.get(ports.messages)
-        if secret is None:
-            secret = ports.messages.stage_secret(secrets.token_urlsafe(32))
-            _stored[ports.messages] = secret
-    return [secret]
-
-
 def _webhook_secret(secret: str) -> str:
     return hmac.new(secret.encode("utf-8"), WEBHOOK_LABEL, hashlib.sha256).hexdigest()
 
 
 def telegram_webhook_secret(ports: Ports) -> str:
     """The ``secret_token`` to give Telegram's ``setWebhook`` (64 hex characters, within Telegram's alphabet)."""
-    return _webhook_secret(_link_secrets(ports)[0])
+    return _webhook_secret(stage_secrets(ports)[0])
 
 
 def telegram_secret_valid(ports: Ports, presented: str | None) -> bool:
@@ -124,4 +106,4 @@ def telegram_secret_valid(ports: Ports, presented: str | None) -> bool:
     stage's link secrets (constant time)."""
     if not presented:
         return False
-    return any(hmac.compare_digest(_webhook_secret(s), presented) for s in _link_secrets(ports))
+    return any(hmac.compare_digest(_webhook_secret(s), presented) for s in stage_secrets(ports))

@@ -17,67 +17,32 @@ emails), so a tap counts ``clicked`` and publishes ``Message Clicked``.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
-import json
-import secrets
-import threading
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from weakref import WeakKeyDictionary
 
 from chalicelib.clock import iso
 from chalicelib.errors import ErrorDetail, NotFound, Unauthorized
-from chalicelib.messaging.links import CLICK, OPEN, TRACKING_DAYS, LinkClaims, is_web_url, url_for
-from chalicelib.ports import InboxItem, MessageStore, Ports
+from chalicelib.messaging.links import CLICK, OPEN, TRACKING_DAYS, LinkClaims, is_web_url, seal, unseal, url_for
+from chalicelib.ports import InboxItem, Ports
 from chalicelib.services import contacts
 from chalicelib.services.messaging import events, tracking
-from chalicelib.services.messaging.signing import signer
+from chalicelib.services.messaging.signing import signer, stage_secrets
 
 CHANNEL = "appinbox"
 TOKEN_DAYS = 30
 VERSION = 1
 KIND = "inbox"
-MAC_BYTES = 16
 MAX_TOKEN = 2048
 _DERIVE = b"orbit/app-inbox-token/v1"
-
-_stored: WeakKeyDictionary[MessageStore, str] = WeakKeyDictionary()
-_lock = threading.Lock()
 
 
 # --- tokens -------------------------------------------------------------------------------------------------------
 
 
-def _secrets(ports: Ports) -> list[str]:
-    """The stage's link secrets, the signing one first (as ``signing.signer`` finds them)."""
-    configured = [s.strip() for s in ports.settings.link_secret.split(",") if s.strip()]
-    if configured:
-        return configured
-    with _lock:
-        secret = _stored.get(ports.messages)
-        if secret is None:
-            secret = ports.messages.stage_secret(secrets.token_urlsafe(32))
-            _stored[ports.messages] = secret
-    return [secret]
-
-
 def _keys(ports: Ports) -> list[bytes]:
-    return [hmac.new(s.encode("utf-8"), _DERIVE, hashlib.sha256).digest() for s in _secrets(ports)]
-
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _mac(key: bytes, payload: str) -> bytes:
-    return hmac.new(key, payload.encode("ascii"), hashlib.sha256).digest()[:MAC_BYTES]
+    return [hmac.new(s.encode("utf-8"), _DERIVE, hashlib.sha256).digest() for s in stage_secrets(ports)]
 
 
 @dataclass(frozen=True)
@@ -90,8 +55,8 @@ def issue_token(ports: Ports, external_id: str) -> InboxToken:
     """A token for the contact's inbox, valid ``TOKEN_DAYS``. NotFound: no such contact."""
     record = contacts.get(ports, external_id)
     expires = ports.clock.now() + timedelta(days=TOKEN_DAYS)
-    payload = _b64(json.dumps([VERSION, KIND, record.key, int(expires.timestamp())], separators=(",", ":")).encode())
-    return InboxToken(f"{payload}.{_b64(_mac(_keys(ports)[0], payload))}", iso(expires))
+    token = seal(_keys(ports)[0], [VERSION, KIND, record.key, int(expires.timestamp())])
+    return InboxToken(token, iso(expires))
 
 
 def _unauthorized(reason: str) -> Unauthorized:
@@ -108,17 +73,7 @@ def contact_of(ports: Ports, authorization: str | None) -> str:
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         raise _unauthorized("must be Bearer <inbox token>")
-    bad = _unauthorized("is not an inbox token Orbit made")
-    if len(token) > MAX_TOKEN or token.count(".") != 1:
-        raise bad
-    payload, mac_text = token.split(".")
-    try:
-        mac = _unb64(mac_text)
-        fields = json.loads(_unb64(payload))
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise bad from None
-    if not any(hmac.compare_digest(mac, _mac(key, payload)) for key in _keys(ports)):
-        raise bad
+    fields = unseal(token, _keys(ports), MAX_TOKEN)
     if (
         not isinstance(fields, list)
         or len(fields) != 4
@@ -126,7 +81,7 @@ def contact_of(ports: Ports, authorization: str | None) -> str:
         or not isinstance(fields[2], str)
         or not isinstance(fields[3], int)
     ):
-        raise bad
+        raise _unauthorized("is not an inbox token Orbit made")
     if ports.clock.now().timestamp() >= fields[3]:
         raise _unauthorized("has expired; ask the shop's server for a new one")
     return fields[2]

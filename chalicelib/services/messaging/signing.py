@@ -30,16 +30,22 @@ _stored: WeakKeyDictionary[MessageStore, str] = WeakKeyDictionary()
 _lock = threading.Lock()
 
 
-def signer(ports: Ports) -> Signer:
+def stage_secrets(ports: Ports) -> list[str]:
+    """The stage's link secrets, the signing one first: the configured ones, else the stored one. Other signed
+    things (inbox tokens, the Telegram webhook secret) derive their keys from these."""
     configured = [s.strip() for s in ports.settings.link_secret.split(",") if s.strip()]
     if configured:
-        return Signer(configured)
+        return configured
     with _lock:
         secret = _stored.get(ports.messages)
         if secret is None:
             secret = ports.messages.stage_secret(secrets.token_urlsafe(32))
             _stored[ports.messages] = secret
-    return Signer([secret])
+    return [secret]
+
+
+def signer(ports: Ports) -> Signer:
+    return Signer(stage_secrets(ports))
 
 
 class MessageLinks:

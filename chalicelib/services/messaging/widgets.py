@@ -9,8 +9,6 @@ id is a random UUID the visitor's browser holds, and identify merges it into the
 from __future__ import annotations
 
 import logging
-import re
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +19,7 @@ from chalicelib.errors import Conflict, ErrorDetail, InvalidInput, NotFound
 from chalicelib.messaging.context import context_for
 from chalicelib.messaging.placements import Visit, Widget, WidgetIn, applies, problems
 from chalicelib.ports import Ports
+from chalicelib.services.ids import new_id
 
 log = logging.getLogger("orbit.messages")
 SUBSCRIBE_FIELDS = ("email", "phone", "firstName", "lastName")
@@ -55,15 +54,7 @@ def _checked(ports: Ports, body: WidgetIn) -> None:
 
 
 def _new_id(ports: Ports, wanted: str | None, name: str) -> str:
-    if wanted is not None:
-        if ports.widgets.widget(wanted) is not None:
-            raise Conflict(f"The id {wanted!r} is taken", [ErrorDetail("id", "is taken by another widget")])
-        return wanted
-    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:48] or "widget"
-    candidate = base
-    while ports.widgets.widget(candidate) is not None:
-        candidate = f"{base}-{secrets.token_hex(2)}"
-    return candidate
+    return new_id(wanted, name, lambda i: ports.widgets.widget(i) is not None, "widget", "another widget")
 
 
 def create(ports: Ports, body: WidgetIn) -> Widget:

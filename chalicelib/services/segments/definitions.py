@@ -3,8 +3,6 @@ segment it names exists, no segment depends on itself through ``inSegment``)."""
 
 from __future__ import annotations
 
-import re
-import secrets
 from collections.abc import Iterable
 
 from chalicelib.clock import iso
@@ -12,6 +10,7 @@ from chalicelib.errors import Conflict, ErrorDetail, InvalidInput, NotFound
 from chalicelib.ports import Ports
 from chalicelib.segments import rules
 from chalicelib.segments.models import Generation, SegmentDef, SegmentKind
+from chalicelib.services.ids import new_id
 from chalicelib.services.segments import builds
 from chalicelib.services.segments.registry import REGISTRY
 
@@ -181,17 +180,7 @@ def delete(ports: Ports, segment_id: str, kind: SegmentKind) -> None:
 
 
 def _new_id(ports: Ports, wanted: str | None, name: str) -> str:
-    if wanted is not None:
-        if ports.segments.segment(wanted) is not None:
-            raise Conflict(f"The id {wanted!r} is taken", [ErrorDetail("id", "is taken by a list or segment")])
-        return wanted
-    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:48] or "segment"
-    if not base[0].isalnum():
-        base = "s" + base
-    candidate = base
-    while ports.segments.segment(candidate) is not None:
-        candidate = f"{base}-{secrets.token_hex(2)}"
-    return candidate
+    return new_id(wanted, name, lambda i: ports.segments.segment(i) is not None, "segment", "a list or segment")
 
 
 def create_segment(ports: Ports, body: rules.SegmentIn) -> SegmentDef:

@@ -61,9 +61,14 @@ def start(
         "trigger": trigger,
     }
     arn = ports.machines.start(record.target, name, initial_input(context, variables))
-    if arn is not None:
-        ports.journeys.set_execution_arn(record.id, contact_key, name, arn)
-        log.info("journey started", extra={"workflowId": record.id, "execution": name})
+    if arn is None:
+        # an execution of this name ran already (a trigger replayed after a newer journey): the record just written
+        # describes no running execution, so it must not hold the contact "inside"
+        ports.journeys.end(record.id, contact_key, name, "stopped", iso(ports.clock.now()))
+        log.info("duplicate journey start", extra={"workflowId": record.id, "execution": name})
+        return None
+    ports.journeys.set_execution_arn(record.id, contact_key, name, arn)
+    log.info("journey started", extra={"workflowId": record.id, "execution": name})
     return name
 
 

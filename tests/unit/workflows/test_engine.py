@@ -119,3 +119,20 @@ def test_a_missing_template_fails_the_block_with_its_reason(world):
     first = world.run(journey, "wait-purchase")
     with pytest.raises(BlockFailed, match="nope"):
         world.run(journey, "remind", first | {"timedOut": {}})
+
+
+def test_a_trigger_replayed_after_a_newer_journey_leaves_no_journey_running(world):
+    workflow = {**ABANDONED_CART, "settings": {"reentry": {"mode": "every"}}}
+    workflow_id = world.publish(workflow)
+    first = world.event("ann", "Cart Updated", cart_id="c-1")
+    world.send(first)
+    old = world.journey(workflow_id, "ann")
+    world.machines.finish(old.execution_arn)
+    world.ports.journeys.end(workflow_id, "x#ann", old.execution, "finished", "2026-11-27T12:00:00.000Z")
+    world.send(world.event("ann", "Cart Updated", cart_id="c-2"))
+    newer = world.journey(workflow_id, "ann")
+    world.machines.finish(newer.execution_arn)
+    world.ports.journeys.end(workflow_id, "x#ann", newer.execution, "finished", "2026-11-27T12:00:00.000Z")
+    world.send(first, redelivered=True)  # the first event again: Step Functions knows its execution name
+    assert world.journey(workflow_id, "ann").status != "running"
+    assert len(world.machines.executions) == 2

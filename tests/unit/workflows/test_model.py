@@ -87,3 +87,13 @@ def test_one_from_many_takes_templates_or_a_tag():
     data = copy.deepcopy(ABANDONED_CART)
     data["blocks"]["remind"] = {"type": "oneFromMany", "channel": "email", "next": "done"}
     assert errors_of(data)["blocks.remind"] == "give either templates or tag"
+
+
+def test_a_schedule_names_a_real_time_zone():
+    data = {
+        "name": "s",
+        "trigger": {"schedule": {"segment": "vip", "time": "09:00", "timeZone": "Mars/Olympus"}},
+        "start": "e",
+        "blocks": {"e": {"type": "end"}},
+    }
+    assert "trigger.schedule.timeZone" in errors_of(data)
