@@ -20,6 +20,7 @@ from chalicelib.api import (
     lists,
     messages,
     products,
+    recommendations,
     segments,
     subscriptions,
     suppressions,
@@ -57,6 +58,7 @@ for module in (
     chat_links,
     widgets,
     workflows,
+    recommendations,
     docs,
     outbox,
     web,
@@ -120,6 +122,13 @@ def campaigns_due(event: Any) -> dict[str, int]:
 def workflow_schedules(event: Any) -> dict[str, int]:
     """Start the runs of scheduled workflows that are due: a journey for each member of the schedule's segment."""
     return jobs.workflow_schedules()
+
+
+@app.schedule(Rate(1, unit=Rate.HOURS), name="recommendations")
+def rebuild_recommendations(event: Any) -> dict[str, object]:
+    """Rebuild the precomputed recommendation lists (bestsellers, trending, viewed/bought together, similar,
+    alternatives) from the last 90 days of events and the catalog."""
+    return jobs.recommendations()
 
 
 # Workflows' state machines call it from their Task states (docs/operators.md, Workflows); it raises, so Step

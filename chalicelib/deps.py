@@ -51,6 +51,7 @@ def build(settings: Settings, clock: Clock | None = None, listeners: tuple[Liste
     from chalicelib.storage.queue import SqsPublisher, SqsQueue
     from chalicelib.storage.queue_status import SqsQueueStatus
     from chalicelib.storage.rates import DynamoRateLimiter
+    from chalicelib.storage.recommendations import DynamoRecommendationStore
     from chalicelib.storage.segments import DynamoMemberships, DynamoSegmentStore
     from chalicelib.storage.state_machines import StepFunctionsMachines
     from chalicelib.storage.suppressions import DynamoSuppressions
@@ -102,6 +103,7 @@ def build(settings: Settings, clock: Clock | None = None, listeners: tuple[Liste
         workflows=DynamoWorkflowStore(meta),
         journeys=DynamoJourneyStore(Table(ddb, settings.journeys_table), clock, settings.events_retention_days),
         webhooks=HttpWebhooks(settings.allow_private_webhooks, allow_http=settings.allow_private_webhooks),
+        recommendations=DynamoRecommendationStore(Table(ddb, settings.products_table)),
         caps=DynamoCapCounter(Table(ddb, settings.messages_table), clock, settings.events_retention_days),
         campaigns=DynamoCampaignStore(Table(ddb, settings.messages_table), clock, settings.events_retention_days),
         rates=DynamoRateLimiter(Table(ddb, settings.messages_table)),

@@ -90,6 +90,15 @@ def workflow_schedules(name: str = "workflow_schedules") -> dict[str, int]:
         return {"queued": schedules.due(ports())}
 
 
+def recommendations(name: str = "recommendations") -> dict[str, object]:
+    """Rebuild the precomputed recommendation lists from the events and the catalog (logs what it read and the
+    write units it spent)."""
+    from chalicelib.services.recommendations import build
+
+    with logs.correlated(logs.new_id(), job=name):
+        return build.rebuild(ports()).as_dict()
+
+
 def sns_delivery_status(event: Mapping[str, Any], name: str = "sns_delivery_status") -> dict[str, int]:
     """Apply SNS delivery status records a CloudWatch Logs subscription hands over (``awslogs.data``: base64 of
     gzipped JSON whose ``logEvents[].message`` are the records); a message that is not JSON is skipped."""

@@ -30,6 +30,7 @@ from chalicelib.messaging.outbound import Mark, Message, OutboxItem, Outgoing, S
 from chalicelib.messaging.placements import Widget
 from chalicelib.messaging.policies import Policies
 from chalicelib.messaging.templates import Template
+from chalicelib.recommendations.models import Scored
 from chalicelib.segments.models import (
     UNREAD,
     BuildPart,
@@ -356,6 +357,35 @@ class SegmentStore(Protocol):
         ...
 
 
+class RecommendationStore(Protocol):
+    """Precomputed recommendation lists (``services/recommendations/build.py`` writes them, ``serve.py`` reads
+    them), one per (model, key): ``("bestsellers", "*")``, ``("bestsellers", "cat:<category>")``,
+    ``("viewedTogether", <product id>)``, ... A rebuild overwrites the lists it makes; one it no longer makes
+    expires some days after its last write."""
+
+    def put(self, model: str, key: str, items: Sequence[Scored], built_at: str) -> None:
+        """Replace the list of (model, key) with ``items`` (kept in their order) and note ``built_at`` (ISO) as the
+        model's latest build."""
+        ...
+
+    def put_many(self, lists: Mapping[tuple[str, str], Sequence[Scored]], built_at: str) -> int:
+        """``put`` every list, in batched writes (unconditional: the last writer wins); returns the write units
+        spent (at least one per list)."""
+        ...
+
+    def get(self, model: str, key: str) -> list[Scored] | None:
+        """The stored list in its order (None: none stored for this key)."""
+        ...
+
+    def get_many(self, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], list[Scored]]:
+        """The stored lists among ``keys`` (model, key), in batched reads; keys with none are left out."""
+        ...
+
+    def built_at(self, model: str) -> str | None:
+        """When the model's latest stored build was made (None: never)."""
+        ...
+
+
 class Memberships(Protocol):
     """Who is in each generation of each list and segment, with the moment time alone may change it, and
     member counts kept exactly once per transition."""
@@ -437,6 +467,7 @@ class Ports:
     workflows: WorkflowStore  # workflow records and their published revisions (meta table)
     journeys: JourneyStore  # journeys, parked waits, block counters, history (journeys table)
     webhooks: Webhooks  # workflows' webhook calls (private addresses refused unless the stage allows them)
+    recommendations: RecommendationStore  # precomputed recommendation lists (products table)
     changes: ContactChanges = field(default_factory=ContactChanges)
     policies: Policies = field(default_factory=Policies)  # frequency caps and send hours (messaging/policies.py)
 

@@ -69,7 +69,8 @@ def test_the_first_claim_wins_and_later_ones_get_it_back(messages: MessageStore)
     assert messages.claim(other) == other
 
 
-def test_concurrent_claims_agree_on_one_message(messages: MessageStore) -> None:
+def test_concurrent_claims_agree_on_one_message(messages: MessageStore, atomic_requests: None) -> None:
+    # each request atomic, as DynamoDB's conditional put is (in-process moto's is not)
     barrier = threading.Barrier(6)
 
     def claim(n: int) -> str:

@@ -31,6 +31,7 @@ from tests.fakes.orders import FakeOrderStore
 from tests.fakes.publisher import FakePublisher
 from tests.fakes.queue_status import FakeQueueStatus
 from tests.fakes.rates import FakeRateLimiter
+from tests.fakes.recommendations import FakeRecommendationStore
 from tests.fakes.segments import FakeMemberships, FakeSegmentStore
 from tests.fakes.suppressions import FakeSuppressions
 from tests.fakes.templates import FakeTemplateStore
@@ -63,6 +64,7 @@ __all__ = [
     "FakeOrderStore",
     "FakePublisher",
     "FakeRateLimiter",
+    "FakeRecommendationStore",
     "FakeSegmentStore",
     "FakeSuppressions",
     "FakeTemplateStore",
@@ -109,6 +111,7 @@ def fake_ports(clock: Clock | None = None, settings: Settings | None = None) -> 
         workflows=FakeWorkflowStore(),
         journeys=FakeJourneyStore(clock),
         webhooks=FakeWebhooks(),
+        recommendations=FakeRecommendationStore(),
         caps=FakeCapCounter(),
         campaigns=FakeCampaignStore(),
         rates=FakeRateLimiter(),

@@ -1,0 +1,71 @@
+"""Product interactions: what the recommendation models learn from, read off the canonical shop events.
+
+``Product Viewed`` (and a wishlist add) is a view, every line of ``Cart Updated`` (and ``Product Added``) a cart
+interaction, every line of ``Order Completed`` a purchase with its quantity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from chalicelib.catalog.enrichment import item_id
+from chalicelib.contacts import keys
+from chalicelib.events.models import CART_UPDATED, ORDER_COMPLETED, PRODUCT_VIEWED, WISHLIST_ADDED, Event, Identity
+
+Kind = Literal["view", "cart", "purchase"]
+
+_SINGLE: dict[str, Kind] = {PRODUCT_VIEWED: "view", WISHLIST_ADDED: "view", "Product Added": "cart"}
+_LINES: dict[str, Kind] = {CART_UPDATED: "cart", ORDER_COMPLETED: "purchase"}
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """One contact touching one product: viewed it, had it in a cart, or bought ``quantity`` of it."""
+
+    contact_key: str
+    product_id: str
+    kind: Kind
+    at: datetime  # aware UTC
+    quantity: int = 1
+
+
+def identity_key(identity: Identity) -> str:
+    """The contact key an identity names without looking anything up: the external id's, else the anonymous
+    id's, else the email's, else the phone's (the consumer's resolver may join them later; a build that has the
+    resolved key passes it to ``from_event``)."""
+    if identity.externalId:
+        return keys.known(identity.externalId)
+    if identity.anonymousId:
+        return keys.anonymous(identity.anonymousId)
+    if identity.email:
+        return keys.email(identity.email)
+    assert identity.phone, "the edge rejects events without an identifier"
+    return keys.phone(identity.phone)
+
+
+def _quantity(line: dict[str, Any]) -> int:
+    raw = line.get("quantity", 1)
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        return 1
+    return int(raw)
+
+
+def from_event(event: Event, *, contact_key: str | None = None) -> list[Interaction]:
+    """The product interactions in one event (none for events about no product); ``contact_key`` defaults to
+    ``identity_key(event.identity)``. Lines with a quantity below 1 (removed from the cart) are left out."""
+    key = contact_key or identity_key(event.identity)
+    props = event.properties
+    if event.type in _SINGLE:
+        found = item_id(props)
+        return [Interaction(key, found, _SINGLE[event.type], event.timestamp)] if found else []
+    if event.type not in _LINES or not isinstance(props.get("products"), list):
+        return []
+    kind = _LINES[event.type]
+    out: list[Interaction] = []
+    for line in props["products"]:
+        found = item_id(line) if isinstance(line, dict) else None
+        if found and _quantity(line) >= 1:
+            out.append(Interaction(key, found, kind, event.timestamp, _quantity(line)))
+    return out
