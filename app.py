@@ -26,6 +26,7 @@ from chalicelib.api import (
     suppressions,
     templates,
     tracking,
+    triggers,
     widgets,
     workflows,
 )
@@ -58,6 +59,7 @@ for module in (
     chat_links,
     widgets,
     workflows,
+    triggers,
     recommendations,
     docs,
     outbox,

@@ -29,6 +29,7 @@ raised, so the caller's retry sends it.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -66,6 +67,8 @@ from chalicelib.ports import Ports, Sender
 from chalicelib.services import contacts
 from chalicelib.services.messaging import events, suppressions
 from chalicelib.services.messaging.signing import MessageLinks
+from chalicelib.services.recommendations import serve
+from chalicelib.triggers.products import product_ids
 
 log = logging.getLogger("orbit.messages")
 SEND_LEASE = timedelta(minutes=5)  # how long a message stays "sending" before a retry may take it over
@@ -236,13 +239,26 @@ def _interrupted(
     return _hand_over(ports, message, sender, outgoing, now)
 
 
+def _product_blocks(
+    ports: Ports, template: Template, contact_key: str, event: dict[str, Any]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The six-plus-six product blocks, looked up only for a template that reads them: the products the event
+    names (a cart's, an order's, the viewed one) and recommendations for them and the contact."""
+    text = json.dumps([template.content, template.versions])
+    if "products" not in text and "recommended" not in text:
+        return [], []
+    return serve.for_template(ports, contact_key, product_ids(event))
+
+
 def _outgoing(
     ports: Ports, message: Message, record: ContactRecord, template: Template, request: SendRequest, now: datetime
 ) -> Outgoing:
     """The message as its provider gets it (RenderError when the template does not render, Permanent when the
     stage has no public URL for an email's links)."""
     card = contacts.card(ports, record).model_dump(mode="json")
-    rendered = render(template, context_for(card, event=request.event, variables=request.data), request.language)
+    products, recommended = _product_blocks(ports, template, record.key, request.event)
+    context = context_for(card, event=request.event, variables=request.data, products=products, recommended=recommended)
+    rendered = render(template, context, request.language)
     content: dict[str, Any] = rendered.content
     headers: dict[str, str] = {}
     if message.channel == "email":

@@ -1,0 +1,1 @@
+"""Behaviour triggers: ready-made recipes that produce ordinary workflows, segments and templates."""

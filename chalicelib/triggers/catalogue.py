@@ -1,0 +1,319 @@
+"""The ready-made behaviour triggers: each a named recipe whose parameters (validated, with defaults) produce an
+ordinary workflow JSON, the segments it starts from (if any) and its default email. Nothing here runs a trigger:
+the workflow does, like any other, and stays editable once enabled.
+
+A trigger's workflow carries the tags ``trigger`` and ``trigger:<id>``, so enabling the same trigger again finds
+it rather than making another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError
+
+from chalicelib.errors import ErrorDetail, InvalidInput
+from chalicelib.validation import details_from
+from chalicelib.workflows.blocks import Duration, Strict
+from chalicelib.workflows.model import SendHours
+
+Channel = Literal["email", "sms", "mobilepush", "webpush", "appinbox", "viber", "telegram"]
+TEMPLATE_ID = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+ORDER = "Order Completed"
+CART = "Cart Updated"
+
+
+def tag(trigger_id: str) -> str:
+    """The tag that marks the workflow a trigger made."""
+    return f"trigger:{trigger_id}"
+
+
+class Params(Strict):
+    """What every trigger takes."""
+
+    templateId: str = Field(
+        default="", pattern=r"^$|" + TEMPLATE_ID, description="The template to send; absent: the trigger's default"
+    )
+    channel: Channel = Field(default="email", description="The channel of the template")
+    sender: str | None = Field(
+        default=None,
+        min_length=3,
+        max_length=320,
+        description='The default email\'s "from" ("Shop <shop@example.com>"); needed only to create it',
+    )
+    frequencyDays: int | None = Field(
+        default=7, ge=1, le=3650, description="At most one journey per contact within these days (null: no limit)"
+    )
+    sendHours: SendHours | None = Field(
+        default=None, description='{"from": "09:00", "to": "21:00"} in the contact\'s time zone (null: any hour)'
+    )
+
+
+class AbandonedCart(Params):
+    delay: Duration = Field(
+        default=Duration(hours=1), description="How long a cart waits for its order before the reminder"
+    )
+    stopOn: Literal["anyOrder", "sameCart"] = Field(
+        default="anyOrder",
+        description="anyOrder: any completed order ends the journey; sameCart: only the order of this cart",
+    )
+    goalDays: int = Field(default=3, ge=1, le=365, description="An order within these days counts as the goal")
+
+
+class AbandonedBrowse(Params):
+    delay: Duration = Field(
+        default=Duration(hours=2), description="How long after the view to wait for a cart or an order"
+    )
+
+
+class AbandonedSearch(Params):
+    delay: Duration = Field(default=Duration(minutes=30), description="How long after a search with no results to wait")
+
+
+class Reactivation(Params):
+    frequencyDays: int | None = Field(
+        default=90, ge=1, le=3650, description="At most one journey per contact within these days (null: no limit)"
+    )
+    inactiveDays: int = Field(
+        default=90, ge=1, le=3650, description="Customers whose last order is older than this are reactivated"
+    )
+
+
+class PostPurchase(Params):
+    frequencyDays: int | None = Field(
+        default=14, ge=1, le=3650, description="At most one journey per contact within these days (null: no limit)"
+    )
+    delay: Duration = Field(default=Duration(days=3), description="How long after the order to send the cross-sell")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """What enabling a trigger makes: its workflow, the segments it reads (``POST /v1/segments`` bodies with
+    ids), and the template it sends (``template_id``; ``default_template`` when the trigger has one)."""
+
+    workflow: dict[str, Any]
+    template_id: str
+    channel: str
+    segments: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Trigger:
+    id: str
+    name: str
+    description: str
+    params: type[Params]
+    build: Callable[[Any], Recipe]
+    default_template: str  # the template id used when templateId is not given
+
+    def parse(self, data: Any) -> Params:
+        """The parameters ``data`` gives (defaults for the rest), or InvalidInput naming each bad one."""
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise InvalidInput("The parameters must be a JSON object", [ErrorDetail("$", "must be an object")])
+        try:
+            return self.params.model_validate(data)
+        except ValidationError as exc:
+            raise InvalidInput(f"The {self.id} parameters are invalid", details_from(exc)) from exc
+
+    def recipe(self, data: Any) -> Recipe:
+        return self.build(self.parse(data))
+
+    def parameters(self) -> list[dict[str, Any]]:
+        """Each parameter: its name, default (as JSON) and what it means."""
+        defaults = self.params()
+        shown: dict[str, Any] = {"templateId": self.default_template}
+        for name in self.params.model_fields:
+            value = getattr(defaults, name)
+            if isinstance(value, BaseModel):
+                shown.setdefault(name, value.model_dump(mode="json", by_alias=True, exclude_defaults=True))
+            else:
+                shown.setdefault(name, value)
+        return [
+            {"name": name, "default": shown[name], "description": info.description or ""}
+            for name, info in self.params.model_fields.items()
+        ]
+
+
+def _settings(params: Params, stop: list[dict[str, Any]], goal_days: int | None = None) -> dict[str, Any]:
+    settings: dict[str, Any] = {
+        "reentry": {"mode": "oncePer", "days": params.frequencyDays} if params.frequencyDays else {"mode": "every"},
+        "stopWhen": stop,
+    }
+    if goal_days:
+        settings["goal"] = {"event": ORDER, "within": {"days": goal_days}}
+    if params.sendHours is not None:
+        settings["sendHours"] = params.sendHours.model_dump(by_alias=True)
+    return settings
+
+
+def _send(params: Params, template_id: str) -> dict[str, Any]:
+    return {"type": "sendMessage", "channel": params.channel, "template": template_id, "next": "done"}
+
+
+def _template(params: Params, default: str) -> str:
+    return params.templateId or default
+
+
+def _duration(value: Duration) -> dict[str, int]:
+    return value.model_dump(exclude_defaults=True)
+
+
+def _abandoned_cart(params: AbandonedCart) -> Recipe:
+    template_id = _template(params, "trigger-abandoned-cart")
+    stop: list[dict[str, Any]] = [{"event": ORDER}] if params.stopOn == "anyOrder" else []
+    workflow = {
+        "name": "Abandoned cart",
+        "tags": ["trigger", tag("abandonedCart")],
+        "trigger": {
+            "event": CART,
+            "where": [{"property": "cart_id", "op": "isSet"}, {"property": "products", "op": "isSet"}],
+        },
+        "settings": _settings(params, stop, params.goalDays),
+        "start": "wait-order",
+        "blocks": {
+            "wait-order": {
+                "type": "waitForEvent",
+                "event": ORDER,
+                "match": {"cart_id": "{{ trigger.properties.cart_id }}"},
+                "timeout": _duration(params.delay),
+                "next": {"event": "done", "timeout": "remind"},
+            },
+            "remind": _send(params, template_id),
+            "done": {"type": "end"},
+        },
+    }
+    return Recipe(workflow, template_id, params.channel)
+
+
+def _wait_then_send(params: Params, name: str, trigger_id: str, event: dict[str, Any], template_id: str) -> Recipe:
+    """A journey that waits ``params.delay``, ended early by a cart or an order, and then sends."""
+    delay: Duration = params.delay  # type: ignore[attr-defined]
+    workflow = {
+        "name": name,
+        "tags": ["trigger", tag(trigger_id)],
+        "trigger": event,
+        "settings": _settings(params, [{"event": CART}, {"event": ORDER}], 3),
+        "start": "wait",
+        "blocks": {
+            "wait": {"type": "wait", "duration": _duration(delay), "next": "remind"},
+            "remind": _send(params, template_id),
+            "done": {"type": "end"},
+        },
+    }
+    return Recipe(workflow, template_id, params.channel)
+
+
+def _abandoned_browse(params: AbandonedBrowse) -> Recipe:
+    event = {"event": "Product Viewed", "where": [{"property": "product_id", "op": "isSet"}]}
+    template_id = _template(params, "trigger-abandoned-browse")
+    return _wait_then_send(params, "Abandoned browse", "abandonedBrowse", event, template_id)
+
+
+def _abandoned_search(params: AbandonedSearch) -> Recipe:
+    event = {"event": "Products Searched", "where": [{"property": "found", "op": "eq", "value": False}]}
+    template_id = _template(params, "trigger-abandoned-search")
+    return _wait_then_send(params, "Abandoned search", "abandonedSearch", event, template_id)
+
+
+def reactivation_segment(inactive_days: int) -> dict[str, Any]:
+    return {
+        "id": f"trigger-inactive-{inactive_days}d",
+        "name": f"Inactive customers: no order for {inactive_days} days",
+        "tags": ["trigger", tag("reactivation")],
+        "rule": {
+            "all": [
+                {"orders": "count", "op": "gte", "value": 1},
+                {"orders": "lastOrderAt", "ago": {"olderThan": {"days": inactive_days}}},
+            ]
+        },
+    }
+
+
+def _reactivation(params: Reactivation) -> Recipe:
+    segment = reactivation_segment(params.inactiveDays)
+    template_id = _template(params, "trigger-reactivation")
+    workflow = {
+        "name": "Reactivation",
+        "tags": ["trigger", tag("reactivation")],
+        "trigger": {"segment": segment["id"]},
+        "settings": _settings(params, [{"order": True}], 30),
+        "start": "remind",
+        "blocks": {"remind": _send(params, template_id), "done": {"type": "end"}},
+    }
+    return Recipe(workflow, template_id, params.channel, [segment])
+
+
+def _post_purchase(params: PostPurchase) -> Recipe:
+    template_id = _template(params, "trigger-post-purchase")
+    workflow = {
+        "name": "Post-purchase cross-sell",
+        "tags": ["trigger", tag("postPurchase")],
+        "trigger": {"event": ORDER, "where": [{"property": "products", "op": "isSet"}]},
+        "settings": _settings(params, []),
+        "start": "wait",
+        "blocks": {
+            "wait": {"type": "wait", "duration": _duration(params.delay), "next": "cross-sell"},
+            "cross-sell": _send(params, template_id),
+            "done": {"type": "end"},
+        },
+    }
+    return Recipe(workflow, template_id, params.channel)
+
+
+def _trigger(
+    trigger_id: str, name: str, description: str, params: type[Params], build: Callable[[Any], Recipe], default: str
+) -> Trigger:
+    return Trigger(trigger_id, name, description, params, build, default)
+
+
+TRIGGERS: dict[str, Trigger] = {
+    t.id: t
+    for t in (
+        _trigger(
+            "abandonedCart",
+            "Abandoned cart",
+            "A cart with products and no order within the delay gets one reminder with the cart's products and six "
+            "suggestions; an order ends the journey.",
+            AbandonedCart,
+            _abandoned_cart,
+            "trigger-abandoned-cart",
+        ),
+        _trigger(
+            "abandonedBrowse",
+            "Abandoned browse",
+            "A product viewed, and no cart or order within the delay: one email with the product and suggestions.",
+            AbandonedBrowse,
+            _abandoned_browse,
+            "trigger-abandoned-browse",
+        ),
+        _trigger(
+            "abandonedSearch",
+            "Abandoned search",
+            "A search that found nothing, and no cart or order within the delay: personal recommendations.",
+            AbandonedSearch,
+            _abandoned_search,
+            "trigger-abandoned-search",
+        ),
+        _trigger(
+            "reactivation",
+            "Reactivation of inactive customers",
+            "A customer who has ordered before enters the inactive segment (no order for inactiveDays): one email "
+            "with personal recommendations; an order ends the journey.",
+            Reactivation,
+            _reactivation,
+            "trigger-reactivation",
+        ),
+        _trigger(
+            "postPurchase",
+            "Post-purchase cross-sell",
+            "An order, then after the delay one email with products bought together with it.",
+            PostPurchase,
+            _post_purchase,
+            "trigger-post-purchase",
+        ),
+    )
+}
