@@ -133,6 +133,13 @@ def rebuild_recommendations(event: Any) -> dict[str, object]:
     return jobs.recommendations()
 
 
+@app.schedule(Rate(1, unit=Rate.DAYS), name="reorder_due")
+def reorder_due(event: Any) -> dict[str, object]:
+    """Publish a ``Reorder Due`` event for each product a contact buys regularly and is expected to buy again within
+    two days (the regularDemand trigger answers it)."""
+    return jobs.reorder_due()
+
+
 # Workflows' state machines call it from their Task states (docs/operators.md, Workflows); it raises, so Step
 # Functions sees the error's name (Retryable, JourneyStopped) for its Retry and Catch.
 @app.lambda_function(name="workflow_task")

@@ -43,6 +43,7 @@ def build(settings: Settings, clock: Clock | None = None, listeners: tuple[Liste
     from chalicelib.storage.fields import DynamoFieldStore
     from chalicelib.storage.imports import DynamoImportJobStore
     from chalicelib.storage.inbox import DynamoInboxStore
+    from chalicelib.storage.interest import DynamoInterestIndex
     from chalicelib.storage.journeys import DynamoJourneyStore
     from chalicelib.storage.keys import DynamoKeyStore
     from chalicelib.storage.messages import DynamoMessageStore
@@ -104,6 +105,7 @@ def build(settings: Settings, clock: Clock | None = None, listeners: tuple[Liste
         journeys=DynamoJourneyStore(Table(ddb, settings.journeys_table), clock, settings.events_retention_days),
         webhooks=HttpWebhooks(settings.allow_private_webhooks, allow_http=settings.allow_private_webhooks),
         recommendations=DynamoRecommendationStore(Table(ddb, settings.products_table)),
+        interest=DynamoInterestIndex(Table(ddb, settings.products_table)),
         caps=DynamoCapCounter(Table(ddb, settings.messages_table), clock, settings.events_retention_days),
         campaigns=DynamoCampaignStore(Table(ddb, settings.messages_table), clock, settings.events_retention_days),
         rates=DynamoRateLimiter(Table(ddb, settings.messages_table)),
@@ -121,12 +123,14 @@ def build(settings: Settings, clock: Clock | None = None, listeners: tuple[Liste
 def subscribe_engines(wired: Ports) -> None:
     """The listeners that act on every contact change for these ports, both critical (a failure fails the change's
     records, and their redelivery replays it): real-time segments, then journeys (starts, stops, resumed waits,
-    goals)."""
+    goals). The interest index listens too, not critically (a lost note only misses one shopper's alert)."""
+    from chalicelib.services import interest
     from chalicelib.services.segments import realtime
     from chalicelib.services.workflows import listener
 
     wired.changes.subscribe(realtime.listener(wired), critical=True)
     wired.changes.subscribe(listener.listener(wired), critical=True)
+    wired.changes.subscribe(interest.listener(wired))
 
 
 def consumer(wired: Ports) -> Consumer:

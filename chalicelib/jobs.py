@@ -99,6 +99,14 @@ def recommendations(name: str = "recommendations") -> dict[str, object]:
         return build.rebuild(ports()).as_dict()
 
 
+def reorder_due(name: str = "reorder_due") -> dict[str, object]:
+    """Publish the ``Reorder Due`` events of the products contacts are expected to buy again soon."""
+    from chalicelib.services import reorder
+
+    with logs.correlated(logs.new_id(), job=name):
+        return reorder.scan(ports()).as_dict()
+
+
 def sns_delivery_status(event: Mapping[str, Any], name: str = "sns_delivery_status") -> dict[str, int]:
     """Apply SNS delivery status records a CloudWatch Logs subscription hands over (``awslogs.data``: base64 of
     gzipped JSON whose ``logEvents[].message`` are the records); a message that is not JSON is skipped."""

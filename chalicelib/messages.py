@@ -174,6 +174,25 @@ class WorkflowPageMsg(QueueMessage):
     cursor: str | None = None
 
 
+class ProductAlertMsg(QueueMessage):
+    """A catalog save that dropped a product's price or put it back in stock (``catalog.alerts``): publish a
+    personal event to one page of the contacts interested in it (``page`` from 0, read from ``cursor``), then
+    queue the next page. The events' ids are made of the product, ``version`` and contact, so a redelivered page
+    publishes only duplicates the events consumer drops."""
+
+    kind: Literal["productAlert"] = "productAlert"
+    stream: Stream = "imports"
+    productId: str
+    version: int
+    at: str  # ISO time of the change
+    oldPrice: str | None = None  # decimal text; set with newPrice and currency for a price drop
+    newPrice: str | None = None
+    currency: str | None = None
+    backInStock: bool = False
+    page: int = 0
+    cursor: str | None = None
+
+
 @dataclass(frozen=True)
 class DeadLetter:
     """A body parked on a stream's dead-letter queue, and why."""
@@ -202,6 +221,7 @@ KINDS: dict[str, type[QueueMessage]] = {
         CampaignSendMsg,
         WorkflowSendMsg,
         WorkflowPageMsg,
+        ProductAlertMsg,
     )
 }
 

@@ -432,6 +432,29 @@ class Memberships(Protocol):
         ...
 
 
+class InterestIndex(Protocol):
+    """Who showed interest in a product lately (viewed, carted or wishlisted it), one small item per (product,
+    contact) in the products table that expires ``INTEREST_DAYS`` after its latest interest; read to fan out a
+    price drop or a back-in-stock without scanning the contacts (``services/interest.py``)."""
+
+    def note(self, entries: Sequence[tuple[str, str, datetime]]) -> None:
+        """Record each ``(product id, contact key, at)`` (aware UTC) in batched writes; the latest ``at`` of a
+        pair wins within the batch, and a later batch overwrites an earlier one."""
+        ...
+
+    def forget(self, entries: Sequence[tuple[str, str]]) -> None:
+        """Drop each ``(product id, contact key)`` (a purchase ends the interest); absent pairs are fine."""
+        ...
+
+    def interested(
+        self, product_id: str, since: datetime, limit: int, cursor: str | None = None
+    ) -> tuple[list[str], str | None]:
+        """Up to ``limit`` contact keys interested in the product at or after ``since``, and a cursor for the next
+        page (None: no more); a page may hold fewer while more follow. A cursor not from this listing is
+        InvalidInput."""
+        ...
+
+
 @dataclass
 class Ports:
     """Everything a use case may touch, wired by the composition root (``chalicelib.deps``)."""
@@ -468,6 +491,7 @@ class Ports:
     journeys: JourneyStore  # journeys, parked waits, block counters, history (journeys table)
     webhooks: Webhooks  # workflows' webhook calls (private addresses refused unless the stage allows them)
     recommendations: RecommendationStore  # precomputed recommendation lists (products table)
+    interest: InterestIndex  # who viewed, carted or wishlisted a product lately (products table)
     changes: ContactChanges = field(default_factory=ContactChanges)
     policies: Policies = field(default_factory=Policies)  # frequency caps and send hours (messaging/policies.py)
 

@@ -16,7 +16,7 @@ Handler = Callable[[Ports, Any], None]
 
 def handlers() -> dict[str, Handler]:
     """Message kind -> the use case applying it (imported here, when a batch first needs them)."""
-    from chalicelib.services import imports
+    from chalicelib.services import imports, interest
     from chalicelib.services.messaging import campaigns
     from chalicelib.services.segments import builds, lists
     from chalicelib.services.workflows import deferred, schedules
@@ -29,6 +29,7 @@ def handlers() -> dict[str, Handler]:
         "campaignSend": campaigns.run_send,
         "workflowSend": deferred.run_send,
         "workflowPage": schedules.run_page,
+        "productAlert": interest.run_alert,
     }
 
 

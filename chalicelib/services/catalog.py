@@ -5,6 +5,8 @@
 * ``import_feed_from_url`` downloads through the ``FeedDownloader`` port, then imports.
 * ``enrich`` fills what an event left out about the products it names (name, price, currency, url, image,
   category, in_stock) from the catalog: what the event says always wins.
+* Every save that dropped a product's price or put it back in stock queues one ``productAlert``
+  (``services/interest.py``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from chalicelib.catalog.models import Product, StoredProduct
 from chalicelib.errors import Conflict, ErrorDetail, InvalidInput, NotFound
 from chalicelib.events.models import Enricher, Event
 from chalicelib.ports import Ports
+from chalicelib.services.interest import publish_alerts
 
 ATTEMPTS = 4
 CHUNK = 100  # BatchGetItem's limit
@@ -50,6 +53,7 @@ def upsert_product(ports: Ports, product_id: str, product: Product) -> tuple[Sto
             saved = store.save(product, old, changes, now)
         except Conflict:
             continue  # someone else wrote it in between: diff against their version
+        publish_alerts(ports, [(changes, saved.version)])
         return saved, old is None, changes
     raise Conflict(f"Product {product_id!r} kept changing; try again")
 
@@ -90,6 +94,7 @@ def import_feed(ports: Ports, data: bytes | str, fmt: FeedFormat) -> ImportResul
                 continue
             rows.append((new, old, diff_product(old.product if old else None, new, now)))
         store.save_many(rows, now)
+        publish_alerts(ports, [(changes, old.version + 1 if old else 1) for _new, old, changes in rows])
         imported += len(rows)
     return ImportResult(imported=imported, unchanged=unchanged, errors=parsed.errors)
 

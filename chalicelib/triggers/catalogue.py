@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
+from chalicelib.catalog.alerts import BACK_IN_STOCK, PRICE_DROPPED
 from chalicelib.errors import ErrorDetail, InvalidInput
 from chalicelib.validation import details_from
 from chalicelib.workflows.blocks import Duration, Strict
@@ -86,6 +87,25 @@ class PostPurchase(Params):
         default=14, ge=1, le=3650, description="At most one journey per contact within these days (null: no limit)"
     )
     delay: Duration = Field(default=Duration(days=3), description="How long after the order to send the cross-sell")
+
+
+class AbandonedCategory(Params):
+    delay: Duration = Field(
+        default=Duration(hours=2), description="How long after the category view to wait for a cart or an order"
+    )
+
+
+class RegularDemand(Params):
+    frequencyDays: int | None = Field(
+        default=14, ge=1, le=3650, description="At most one journey per contact within these days (null: no limit)"
+    )
+
+
+class ProductAlert(Params):
+    delay: Duration | None = Field(
+        default=Duration(hours=1),
+        description="How long after the change to wait (an order meanwhile ends the journey; null: send at once)",
+    )
 
 
 @dataclass(frozen=True)
@@ -264,6 +284,53 @@ def _post_purchase(params: PostPurchase) -> Recipe:
     return Recipe(workflow, template_id, params.channel)
 
 
+def _abandoned_category(params: AbandonedCategory) -> Recipe:
+    event = {"event": "Product List Viewed", "where": [{"property": "category", "op": "isSet"}]}
+    template_id = _template(params, "trigger-abandoned-category")
+    return _wait_then_send(params, "Abandoned category", "abandonedCategory", event, template_id)
+
+
+def _regular_demand(params: RegularDemand) -> Recipe:
+    template_id = _template(params, "trigger-regular-demand")
+    workflow = {
+        "name": "Regular demand",
+        "tags": ["trigger", tag("regularDemand")],
+        "trigger": {"event": "Reorder Due", "where": [{"property": "product_id", "op": "isSet"}]},
+        "settings": _settings(params, [{"event": ORDER}], 7),
+        "start": "remind",
+        "blocks": {"remind": _send(params, template_id), "done": {"type": "end"}},
+    }
+    return Recipe(workflow, template_id, params.channel)
+
+
+def _product_alert(params: ProductAlert, name: str, trigger_id: str, event: str, template_id: str) -> Recipe:
+    """A journey on a product alert event (``services/interest.py`` publishes them to the contacts who viewed,
+    carted or wishlisted the product lately, never to one who bought it since): an optional wait, then the email
+    with the product; an order ends it."""
+    blocks: dict[str, Any] = {"remind": _send(params, template_id), "done": {"type": "end"}}
+    if params.delay is not None:
+        blocks["wait"] = {"type": "wait", "duration": _duration(params.delay), "next": "remind"}
+    workflow = {
+        "name": name,
+        "tags": ["trigger", tag(trigger_id)],
+        "trigger": {"event": event, "where": [{"property": "product_id", "op": "isSet"}]},
+        "settings": _settings(params, [{"event": ORDER}], 3),
+        "start": "wait" if params.delay is not None else "remind",
+        "blocks": blocks,
+    }
+    return Recipe(workflow, template_id, params.channel)
+
+
+def _price_drop(params: ProductAlert) -> Recipe:
+    template_id = _template(params, "trigger-price-drop")
+    return _product_alert(params, "Price drop", "priceDrop", PRICE_DROPPED, template_id)
+
+
+def _back_in_stock(params: ProductAlert) -> Recipe:
+    template_id = _template(params, "trigger-back-in-stock")
+    return _product_alert(params, "Back in stock", "backInStock", BACK_IN_STOCK, template_id)
+
+
 def _trigger(
     trigger_id: str, name: str, description: str, params: type[Params], build: Callable[[Any], Recipe], default: str
 ) -> Trigger:
@@ -299,6 +366,15 @@ TRIGGERS: dict[str, Trigger] = {
             "trigger-abandoned-search",
         ),
         _trigger(
+            "abandonedCategory",
+            "Abandoned category",
+            "A category page viewed, and no cart or order within the delay: one email with the category's "
+            "bestsellers, topped up with personal recommendations.",
+            AbandonedCategory,
+            _abandoned_category,
+            "trigger-abandoned-category",
+        ),
+        _trigger(
             "reactivation",
             "Reactivation of inactive customers",
             "A customer who has ordered before enters the inactive segment (no order for inactiveDays): one email "
@@ -314,6 +390,33 @@ TRIGGERS: dict[str, Trigger] = {
             PostPurchase,
             _post_purchase,
             "trigger-post-purchase",
+        ),
+        _trigger(
+            "priceDrop",
+            "Price drop",
+            "A product's price drops: each contact who viewed, carted or wishlisted it in the last 30 days and has not "
+            "bought it since gets one email with the product after the delay; an order ends the journey.",
+            ProductAlert,
+            _price_drop,
+            "trigger-price-drop",
+        ),
+        _trigger(
+            "backInStock",
+            "Back in stock",
+            "A product comes back in stock: each contact who viewed, carted or wishlisted it in the last 30 days and "
+            "has not bought it since gets one email with the product after the delay; an order ends the journey.",
+            ProductAlert,
+            _back_in_stock,
+            "trigger-back-in-stock",
+        ),
+        _trigger(
+            "regularDemand",
+            "Regular demand",
+            "A product the customer buys regularly (the median gap between their purchases of it) is expected "
+            "within two days and not bought since: one reminder with the product; an order ends the journey.",
+            RegularDemand,
+            _regular_demand,
+            "trigger-regular-demand",
         ),
     )
 }

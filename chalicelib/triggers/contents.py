@@ -44,10 +44,30 @@ _WORDS: dict[str, tuple[str, str, str | None]] = {
         "It has been a while. Here is what we picked for you.",
         None,
     ),
+    "abandonedCategory": (
+        "Picked from the category you browsed",
+        "You were looking around a little while ago. These are the favourites there.",
+        None,
+    ),
+    "regularDemand": (
+        "Time to stock up, {{ contact.firstName | default('friend') }}?",
+        "By our count you will be running out soon. Here it is, ready to order again.",
+        "Your regular",
+    ),
     "postPurchase": (
         "Goes well with your order",
         "Thank you for your order. These go well with what you bought.",
         "You bought",
+    ),
+    "priceDrop": (
+        "A price just dropped",
+        "Something you looked at costs less now.",
+        "Now for less",
+    ),
+    "backInStock": (
+        "It's back in stock",
+        "Something you looked at is available again. It may not stay long.",
+        "Back in stock",
     ),
 }
 

@@ -1,6 +1,7 @@
 """The products a journey is about, read off the event that started it (or resumed it): every line of a
 ``Cart Updated`` or ``Order Completed`` (``products[].product_id``, else ``sku``), or the one product of a
-``Product Viewed`` (``product_id``, else ``sku``)."""
+``Product Viewed`` or ``Reorder Due`` (``product_id``, else ``sku``); and the category of a ``Product List Viewed``
+(``category``)."""
 
 from __future__ import annotations
 
@@ -20,3 +21,9 @@ def product_ids(properties: Mapping[str, Any]) -> list[str]:
         single = item_id(dict(properties))
         found = [single] if single else []
     return list(dict.fromkeys(found))
+
+
+def category_of(properties: Mapping[str, Any]) -> str | None:
+    """The category the event is about (a category page viewed), or None."""
+    category = properties.get("category")
+    return category if isinstance(category, str) and category else None

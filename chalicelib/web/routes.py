@@ -5,6 +5,7 @@ Routes (no auth, read-only, files read once from disk and cached in memory):
 * ``GET /``               a small landing page linking the API reference, the demo shop and the health check.
 * ``GET /sdk/orbit.js``   the tracking SDK, cacheable, CORS-open.
 * ``GET /sdk/orbit-widgets.js``  what draws on-site widgets; orbit.js loads it when a page has some.
+* ``GET /sdk/orbit-recommend.js``  what draws recommendation blocks; orbit.js loads it on a page's first block.
 * ``GET /demo``           301 to ``/demo/`` (so the pages' relative links resolve under ``/demo/``);
                           the same route serves ``index.html`` when the request path is ``/demo/``.
 * ``GET /demo/{page}``    an allow-listed demo file by bare name (``*.html``, ``*.js``, ``*.css``).
@@ -37,6 +38,7 @@ bp = Blueprint(__name__)
 _HERE = Path(__file__).resolve().parent
 _SDK_PATH = _HERE / "assets" / "orbit.js"
 _WIDGETS_PATH = _HERE / "assets" / "orbit-widgets.js"
+_RECOMMEND_PATH = _HERE / "assets" / "orbit-recommend.js"
 _DEMO_DIR = _HERE / "demo"
 _DEMO_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*\.(html|js|css)$")
 _CONTENT_TYPES = {
@@ -122,6 +124,19 @@ def _script(path: Path) -> Response:
 )
 def sdk_widgets(call: Call) -> Response:
     return _script(_WIDGETS_PATH)
+
+
+@api_route(
+    bp,
+    "/sdk/orbit-recommend.js",
+    "GET",
+    auth="none",
+    tag="Web",
+    raw_response="application/javascript",
+    summary="What draws recommendation blocks (orbit.js loads it on a page's first block)",
+)
+def sdk_recommend(call: Call) -> Response:
+    return _script(_RECOMMEND_PATH)
 
 
 @api_route(bp, "/demo", "GET", auth="none", tag="Web", raw_response="text/html", summary="Demo shop home page")

@@ -23,6 +23,7 @@ from tests.fakes.downloader import FakeDownloader
 from tests.fakes.events import FakeEventLog
 from tests.fakes.https_get import FakeHttpsGetter
 from tests.fakes.inbox import FakeInboxStore
+from tests.fakes.interest import FakeInterestIndex
 from tests.fakes.machines import FakeMachines
 from tests.fakes.merges import FakeContactMerges
 from tests.fakes.messages import FakeMessageStore
@@ -64,6 +65,7 @@ __all__ = [
     "FakeOrderStore",
     "FakePublisher",
     "FakeRateLimiter",
+    "FakeInterestIndex",
     "FakeRecommendationStore",
     "FakeSegmentStore",
     "FakeSuppressions",
@@ -112,6 +114,7 @@ def fake_ports(clock: Clock | None = None, settings: Settings | None = None) -> 
         journeys=FakeJourneyStore(clock),
         webhooks=FakeWebhooks(),
         recommendations=FakeRecommendationStore(),
+        interest=FakeInterestIndex(),
         caps=FakeCapCounter(),
         campaigns=FakeCampaignStore(),
         rates=FakeRateLimiter(),

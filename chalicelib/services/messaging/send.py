@@ -68,7 +68,7 @@ from chalicelib.services import contacts
 from chalicelib.services.messaging import events, suppressions
 from chalicelib.services.messaging.signing import MessageLinks
 from chalicelib.services.recommendations import serve
-from chalicelib.triggers.products import product_ids
+from chalicelib.triggers.products import category_of, product_ids
 
 log = logging.getLogger("orbit.messages")
 SEND_LEASE = timedelta(minutes=5)  # how long a message stays "sending" before a retry may take it over
@@ -247,7 +247,7 @@ def _product_blocks(
     text = json.dumps([template.content, template.versions])
     if "products" not in text and "recommended" not in text:
         return [], []
-    return serve.for_template(ports, contact_key, product_ids(event))
+    return serve.for_template(ports, contact_key, product_ids(event), category=category_of(event))
 
 
 def _outgoing(

@@ -142,11 +142,12 @@ def template_product(product: Product) -> dict[str, Any]:
 
 
 def for_template(
-    ports: Ports, contact_key: str | None, cart_product_ids: Sequence[str] = ()
+    ports: Ports, contact_key: str | None, cart_product_ids: Sequence[str] = (), *, category: str | None = None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The six-plus-six product blocks of a send: the cart's products (as given, those in the catalog), and up to
-    six recommended in stock and not bought yet: bought together with the cart, topped up with the contact's
-    personal ones (bestsellers without a contact or history)."""
+    six recommended in stock and not bought yet: bought together with the cart, or the bestsellers of
+    ``category`` (a category page viewed), topped up with the contact's personal ones (bestsellers without a
+    contact or history)."""
     cart = list(dict.fromkeys(cart_product_ids))
     stored = ports.catalog.get_many(cart)
     products = [template_product(stored[pid].product) for pid in cart if pid in stored][:MAX_PRODUCTS]
@@ -154,6 +155,8 @@ def for_template(
     found: list[Product] = []
     if cart:
         found = chosen(ports, Ask("boughtTogether", contact_key, cart=tuple(cart), filters=limit))
+    elif category:
+        found = chosen(ports, Ask("bestsellers", contact_key, category=category, filters=limit))
     if len(found) < MAX_PRODUCTS:
         taken = {p.productId for p in found}
         more = chosen(ports, Ask("personal", contact_key, filters=limit))

@@ -235,6 +235,19 @@
       }).catch(debug);
   }
 
+  // ---- recommendation blocks (docs/recommendations.md): orbit-recommend.js, loaded on the first block, draws them.
+  // sessionStorage orbit_rc {productId: [block, model, viewed]} holds the blocks clicked this session. ----
+  function rc(v) {
+    try { if (v) w.sessionStorage.setItem('orbit_rc', JSON.stringify(v)); return obj(JSON.parse(w.sessionStorage.getItem('orbit_rc'))); } catch (e) { return {}; }
+  }
+  function from(p, id, view) { // what block p (a product's properties) was clicked in
+    var r = rc(), a = r[id];
+    if (!a || (view && a[2]++)) return;
+    p.recommendation_block = a[0]; p.recommendation_model = a[1];
+    if (!view) delete r[id];
+    rc(r);
+  }
+
   // ---- commands ----
   function obj(x) { return x && typeof x === 'object' ? x : {}; }
   function products(items) {
@@ -307,7 +320,9 @@
 
     // ---- e-commerce helpers (Segment e-commerce v2 names) ----
     productView: function (p) {
-      commands.track('Product Viewed', snake(p));
+      p = snake(p);
+      from(p, p.product_id, 1);
+      commands.track('Product Viewed', p);
     },
     categoryView: function (p) {
       commands.track('Product List Viewed', snake(p));
@@ -336,11 +351,21 @@
       delete p.items;
       p.cart_id = o.cartId || lsGet(K.cart) || undefined;
       p.products = products(o.items);
+      p.products.forEach(function (i) { from(i, i.product_id); });
       commands.track('Order Completed', p);
       lsDel(K.cart);
     },
     wishlist: function (p) {
       commands.track('Product Added to Wishlist', snake(p));
+    },
+    recommend: function (o) { // draw a recommendation block (orbit-recommend.js loads on the first)
+      var r = orbit._r;
+      if (!cfg) return debug('recommend before init');
+      if (r) return r.run ? r.run(o) : r.q.push(o);
+      orbit._r = { q: [o], cfg: cfg, track: commands.track, aid: anonymousId, rc: rc, debug: debug };
+      var t = d.createElement('script');
+      t.src = cfg.endpoint + '/sdk/orbit-recommend.js';
+      d.head.appendChild(t);
     },
     customer: function (c) {
       c = Object.assign({}, obj(c));

@@ -154,10 +154,16 @@
         '<p id="product-stock">' + (p.inStock ? 'In stock' : 'Out of stock') + '</p>' +
         '<button id="add-to-cart" type="button"' + (p.inStock ? '' : ' disabled') + '>Add to cart</button> ' +
         '<button id="add-to-wishlist" type="button">Add to wishlist</button>' +
-        '<p id="product-status" role="status"></p></div></article>';
+        '<p id="product-status" role="status"></p></div></article>' +
+        '<section id="also-like" class="recommendations"></section>';
       orbit('page');
       orbit('productView', {
         productId: p.id, name: p.name, price: p.price, currency: CURRENCY, category: p.category, inStock: p.inStock
+      });
+      // "You may also like": empty until the recommendation lists are built (docs/recommendations.md)
+      orbit('recommend', {
+        model: 'similar', productId: p.id, limit: 4, selector: '#also-like', block: 'product-also-like',
+        title: 'You may also like'
       });
       $('#add-to-cart').onclick = function () {
         changeQty(p.id, 1);

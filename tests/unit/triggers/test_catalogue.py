@@ -121,5 +121,12 @@ def test_the_default_email_lists_the_products_and_the_suggestions(trigger_id: st
     recommended = [{"id": "r1", "name": "Suggested thing", "price": "7.00", "currency": "EUR"}]
     html = render(template, context_for({}, products=products, recommended=recommended)).content["html"]
     assert "Suggested thing" in html
-    shows_products = TRIGGERS[trigger_id].id in ("abandonedCart", "abandonedBrowse", "postPurchase")
+    shows_products = TRIGGERS[trigger_id].id in (
+        "abandonedCart",
+        "abandonedBrowse",
+        "postPurchase",
+        "regularDemand",
+        "priceDrop",
+        "backInStock",
+    )
     assert ("Cart thing 3" in html) == shows_products
