@@ -18,8 +18,9 @@ from chalicelib.segments.bodies import SegmentIn
 from chalicelib.services import templates
 from chalicelib.services.segments import definitions as segments
 from chalicelib.services.workflows import definitions as workflows
-from chalicelib.triggers.catalogue import TRIGGERS, Recipe, Trigger, tag
+from chalicelib.triggers.catalogue import TRIGGERS, Recipe, Trigger
 from chalicelib.triggers.contents import default_email
+from chalicelib.triggers.params import tag
 from chalicelib.workflows.journeys import WorkflowRecord
 
 
