@@ -7,10 +7,26 @@ from __future__ import annotations
 from typing import Any
 
 from chalice.app import Blueprint, Response
-from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.api.http import Call, api_route
-from chalicelib.contacts import keys
+from chalicelib.api.workflow_shapes import (
+    JOURNEY,
+    TAG,
+    BlockStatsOut,
+    DiagramOut,
+    ExecutionDetailOut,
+    ExecutionsOut,
+    ReportOut,
+    SendReportOut,
+    StartOut,
+    StatsOut,
+    StepOut,
+    WorkflowIn,
+    WorkflowOut,
+    WorkflowsOut,
+    execution_out,
+    shown,
+)
 from chalicelib.deps import ports
 from chalicelib.errors import ErrorDetail, InvalidInput
 from chalicelib.services.workflows import definitions
@@ -18,144 +34,9 @@ from chalicelib.services.workflows.definitions import StartIn
 from chalicelib.validation import parse
 from chalicelib.workflows.blocks import exits
 from chalicelib.workflows.diagram import mermaid
-from chalicelib.workflows.journeys import Journey, WorkflowRecord
-from chalicelib.workflows.model import Workflow, parse_workflow
+from chalicelib.workflows.model import parse_workflow
 
 bp = Blueprint(__name__)
-TAG = "Workflows"
-JOURNEY = "journey"  # the counters' key for journey-level counts (goal, stopped)
-
-
-def _without_rules(schema: dict[str, Any]) -> None:
-    schema.get("properties", {}).pop("rules", None)
-
-
-class WorkflowIn(Workflow):
-    """The public workflow JSON (docs/workflows.md); read by ``parse_workflow``, so a 400 names every bad path."""
-
-    model_config = ConfigDict(json_schema_extra=_without_rules)
-
-
-class Problem(BaseModel):
-    path: str = Field(description="The part at fault: `blocks.<id>`, `blocks.<id>.next.<branch>`, `start`")
-    message: str
-
-
-class WorkflowOut(BaseModel):
-    id: str
-    name: str
-    tags: list[str]
-    status: str = Field(description="`draft`, `published`, `paused` (no new journeys; running ones go on)")
-    revision: int = Field(description="Grows with every edit; send it back as `If-Match` on PUT")
-    published: int | None = Field(description="The revision new journeys start on (null: never published)")
-    definition: dict[str, Any] = Field(description="The workflow JSON as stored (defaults left out)")
-    problems: list[Problem] = Field(description="What keeps this revision from being published (empty: publishable)")
-    createdAt: str
-    updatedAt: str
-
-
-class WorkflowsOut(BaseModel):
-    items: list[WorkflowOut] = Field(description="Oldest first")
-
-
-class StartOut(BaseModel):
-    started: bool
-    execution: str | None = Field(description="The execution's name (also given for a duplicate)")
-    reason: str | None = Field(default=None, description="Why nothing started: `duplicate`, `inside` or `reentry`")
-    message: str | None = None
-
-
-class BlockStatsOut(BaseModel):
-    entered: int
-    exits: dict[str, int] = Field(description="Journeys that left by each branch (`next` for a single way out)")
-    failed: int
-
-
-class StatsOut(BaseModel):
-    blocks: dict[str, BlockStatsOut] = Field(description="Every block of the current revision (and any counted before)")
-    journeys: dict[str, int] = Field(description="`goal`: goals reached; `stopped`: journeys a stop rule ended")
-
-
-class ExecutionOut(BaseModel):
-    execution: str = Field(description="The execution's name")
-    externalId: str | None
-    revision: int = Field(description="The published revision the journey runs")
-    status: str = Field(description="`running`, `finished`, `stopped` or `failed`")
-    startedAt: str
-    endedAt: str | None = None
-    goalAt: str | None = None
-    entries: int = Field(description="Journeys this contact started in this workflow, this one included")
-
-
-class ExecutionsOut(BaseModel):
-    items: list[ExecutionOut] = Field(description="Newest first")
-    nextCursor: str | None
-
-
-class StepOut(BaseModel):
-    seq: int
-    at: str
-    entries: list[dict[str, Any]] = Field(description="The blocks the task run went through: branch, message, failure")
-
-
-class ExecutionDetailOut(BaseModel):
-    execution: str
-    journey: ExecutionOut | None = Field(description="Null when the journey is older than the newest 2,000")
-    steps: list[StepOut]
-
-
-class DiagramOut(BaseModel):
-    mermaid: str
-
-
-class SendReportOut(BaseModel):
-    type: str = Field(description="`sendMessage`, `oneFromMany`, or `removed` (a block of an earlier revision)")
-    entered: int
-    sent: int
-    failed: int = Field(description="Not sent: no consent, no address, a template that failed, a provider refusal")
-    pending: int = Field(description="Deferred to the send hours or still with the provider")
-    delivered: int
-    opened: int
-    clicked: int
-    unsubscribed: int
-    variants: dict[str, dict[str, int]] = Field(description="oneFromMany: per template, `sent` and `clicked`")
-
-
-class ReportOut(BaseModel):
-    blocks: dict[str, SendReportOut]
-    journeys: int = Field(description="Journeys read")
-    complete: bool = Field(description="False: more than 10,000 journeys; the oldest were not read")
-    goals: int = Field(description="Journeys that reached the goal")
-    conversionRate: float | None = Field(description="`goals` / `journeys` (null without journeys)")
-
-
-def shown(record: WorkflowRecord) -> WorkflowOut:
-    problems = definitions.problems(parse_workflow(record.definition))
-    return WorkflowOut(
-        id=record.id,
-        name=record.name,
-        tags=list(record.tags),
-        status=record.status,
-        revision=record.revision,
-        published=record.published,
-        definition=record.definition,
-        problems=[Problem(path=p["path"], message=p["message"]) for p in problems],
-        createdAt=record.created_at,
-        updatedAt=record.updated_at,
-    )
-
-
-def _execution(journey: Journey) -> ExecutionOut:
-    return ExecutionOut(
-        execution=journey.execution,
-        externalId=keys.external_id(journey.contact_key),
-        revision=journey.revision,
-        status=journey.status,
-        startedAt=journey.started_at,
-        endedAt=journey.ended_at,
-        goalAt=journey.goal_at,
-        entries=journey.entries,
-    )
 
 
 @api_route(
@@ -338,7 +219,7 @@ def list_executions(call: Call) -> ExecutionsOut:
     page, cursor = definitions.executions(
         ports(), call.params["id"], call.int_query("limit", 50, 1, 100), call.query("cursor")
     )
-    return ExecutionsOut(items=[_execution(j) for j in page], nextCursor=cursor)
+    return ExecutionsOut(items=[execution_out(j) for j in page], nextCursor=cursor)
 
 
 @api_route(
@@ -355,7 +236,7 @@ def get_execution(call: Call) -> ExecutionDetailOut:
     journey, steps = definitions.execution(ports(), call.params["id"], name)
     return ExecutionDetailOut(
         execution=name,
-        journey=_execution(journey) if journey is not None else None,
+        journey=execution_out(journey) if journey is not None else None,
         steps=[StepOut(seq=s.seq, at=s.at, entries=list(s.entries)) for s in steps],
     )
 
