@@ -30,6 +30,7 @@ from chalicelib.messaging.outbound import Mark, Message, OutboxItem, Outgoing, S
 from chalicelib.messaging.placements import Widget
 from chalicelib.messaging.policies import Policies
 from chalicelib.messaging.templates import Template
+from chalicelib.recommendations.counts import KeptCounts
 from chalicelib.recommendations.models import Scored
 from chalicelib.segments.models import (
     UNREAD,
@@ -383,6 +384,15 @@ class RecommendationStore(Protocol):
 
     def built_at(self, model: str) -> str | None:
         """When the model's latest stored build was made (None: never)."""
+        ...
+
+    def put_counts(self, kept: KeptCounts) -> int:
+        """Keep the counts a rebuild ended with for the next one, replacing those kept; returns the write units
+        spent. A reader never sees them half-written."""
+        ...
+
+    def get_counts(self) -> KeptCounts | None:
+        """The kept counts (None: none kept, or the kept ones cannot be read whole)."""
         ...
 
 

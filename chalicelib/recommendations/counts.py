@@ -192,3 +192,13 @@ class Counts:
 
 def _bump(weights: dict[K, float], key: K, by: float) -> None:
     weights[key] = weights.get(key, 0.0) + by
+
+
+@dataclass(frozen=True)
+class KeptCounts:
+    """Counts a rebuild kept for the next one: ``built_at`` (ISO) the rebuild that kept them, ``full_at`` (ISO)
+    the full rebuild they descend from (incremental rebuilds since only added to them)."""
+
+    counts: Counts
+    built_at: str
+    full_at: str

@@ -24,7 +24,7 @@ from chalicelib.contacts.changes import ContactChanged, Listener
 from chalicelib.events.models import Event, Identity, content_id
 from chalicelib.messages import EventMsg, ProductAlertMsg, QueueMessage, pack
 from chalicelib.ports import Ports
-from chalicelib.recommendations.interactions import from_event
+from chalicelib.recommendations.interactions import from_events
 
 INTEREST_DAYS = 30  # a view, cart or wishlist add older than this no longer counts
 PAGE = 100  # contacts per productAlert message
@@ -39,12 +39,11 @@ def note_change(ports: Ports, change: ContactChanged) -> None:
         return
     noted: list[tuple[str, str, datetime]] = []
     bought: list[tuple[str, str]] = []
-    for event in change.events:
-        for found in from_event(event, contact_key=change.key):
-            if found.kind == "purchase":
-                bought.append((found.product_id, found.contact_key))
-            else:
-                noted.append((found.product_id, found.contact_key, found.at))
+    for found in from_events(change.events, contact_key=change.key):
+        if found.kind == "purchase":
+            bought.append((found.product_id, found.contact_key))
+        else:
+            noted.append((found.product_id, found.contact_key, found.at))
     if noted:
         ports.interest.note(noted)
     if bought:

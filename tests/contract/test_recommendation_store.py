@@ -1,14 +1,19 @@
 """RecommendationStore: a list reads back in its order, a put replaces the list, batched puts write every list
-(past one batch) and each model's build time, lists and builds are kept apart by model and key, and the lists
-leave the catalog's listing alone."""
+(past one batch) and each model's build time, lists and builds are kept apart by model and key, the lists
+leave the catalog's listing alone, and kept counts read back whole (never half-written)."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 
 from chalicelib.catalog.models import Product
 from chalicelib.ports import Catalog, Ports, RecommendationStore
+from chalicelib.recommendations.counts import Counts, KeptCounts
+from chalicelib.recommendations.interactions import Interaction
 from chalicelib.recommendations.models import Scored
+from chalicelib.storage import recommendations as adapter
 from tests.fakes import NOW
 
 T1 = "2026-11-27T11:00:00.000Z"
@@ -89,3 +94,42 @@ def test_lists_leave_the_catalog_alone(wired: Ports, store):
     page, _ = catalog.page(100)
     assert [p.product.productId for p in page] == ["p-1"]
     assert catalog.get("R#similar#p-1") is None
+
+
+def kept_counts(built_at: str, products: int = 3) -> KeptCounts:
+    counts = Counts(as_of=NOW - timedelta(days=1))
+    counts.add(
+        Interaction(f"k#c{n % 7}", f"product-{n}", "purchase" if n % 3 else "view", NOW - timedelta(minutes=n))
+        for n in range(products)
+    )
+    return KeptCounts(counts, built_at, T1)
+
+
+def test_no_counts_are_kept_until_put(store):
+    assert store.get_counts() is None
+
+
+def test_kept_counts_read_back_as_they_were_put(store):
+    kept = kept_counts(T2)
+    store.put_counts(kept_counts(T1))
+    units = store.put_counts(kept)
+    found = store.get_counts()
+    assert units >= 1
+    assert (found.built_at, found.full_at, found.counts.snapshot()) == (T2, T1, kept.counts.snapshot())
+
+
+def test_counts_past_one_item_are_kept_in_chunks_that_read_back_whole(stores: Ports, monkeypatch):
+    monkeypatch.setattr(adapter, "CHUNK_BYTES", 1000)
+    kept = kept_counts(T2, products=400)
+    assert len(adapter.counts_items(kept)) > 3
+    stores.recommendations.put_counts(kept)
+    assert stores.recommendations.get_counts().counts.snapshot() == kept.counts.snapshot()
+
+
+def test_counts_half_overwritten_are_not_read(stores: Ports, monkeypatch):
+    monkeypatch.setattr(adapter, "CHUNK_BYTES", 1000)
+    store = stores.recommendations
+    store.put_counts(kept_counts(T1, products=400))
+    chunks = adapter.counts_items(kept_counts(T2, products=400))[:-1]
+    store.table.batch_put(chunks[:2])  # type: ignore[attr-defined]  # a run that stopped before the rest
+    assert store.get_counts() is None

@@ -3,10 +3,12 @@ them), and each model's latest build time."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 
 from chalicelib.ports import RecommendationStore
+from chalicelib.recommendations.counts import Counts, KeptCounts
 from chalicelib.recommendations.models import Scored
 
 
@@ -15,6 +17,7 @@ class FakeRecommendationStore:
         self.lists: dict[tuple[str, str], list[Scored]] = {}
         self.builds: dict[str, str] = {}
         self.writes = 0  # lists written, for tests of what a rebuild wrote
+        self.kept: tuple[str, str, str] | None = None  # counts as JSON, built_at, full_at
 
     def put(self, model: str, key: str, items: Sequence[Scored], built_at: str) -> None:
         self.lists[(model, key)] = [replace(s, score=float(f"{s.score:.6g}")) for s in items]
@@ -36,6 +39,17 @@ class FakeRecommendationStore:
 
     def built_at(self, model: str) -> str | None:
         return self.builds.get(model)
+
+    def put_counts(self, kept: KeptCounts) -> int:
+        """Kept as JSON (as the adapter keeps them), one write unit."""
+        self.kept = (json.dumps(kept.counts.snapshot()), kept.built_at, kept.full_at)
+        return 1
+
+    def get_counts(self) -> KeptCounts | None:
+        if self.kept is None:
+            return None
+        data, built_at, full_at = self.kept
+        return KeptCounts(Counts.restore(json.loads(data)), built_at, full_at)
 
 
 _recommendations: RecommendationStore = FakeRecommendationStore()

@@ -1,5 +1,11 @@
 """The scheduled rebuild: every contact's product interactions of the last ``WINDOW_DAYS`` and the catalog, turned
-into the precomputed lists by ``recommendations.models.build`` and written with one ``put_many``.
+into the precomputed lists by ``recommendations.models`` and written with one ``put_many``.
+
+Incremental where the data allows: a rebuild keeps the ``Counts`` it ended with (``put_counts``, at most once per
+``KEEP_EVERY``), and the next one reads only the events after them, decays them to now and adds those, when they
+come from a full rebuild less than ``FULL_EVERY`` ago; otherwise (none kept, too old, unreadable) it counts the whole
+window again. The weekly full rebuild drops what left the window (and contacts erased or merged since). A run that
+stopped at the budget keeps no counts, so the next one is full.
 
 One run reads everything (the models need every contact's interactions together): the contacts table is scanned
 in ``PARTS`` parallel parts, each contact's events read with ``EventLog.since``, the catalog paged. A run stops
@@ -23,7 +29,8 @@ from chalicelib.clock import iso
 from chalicelib.contacts.record import KIND_ALIAS
 from chalicelib.ports import Ports
 from chalicelib.recommendations import models
-from chalicelib.recommendations.interactions import Interaction, from_event
+from chalicelib.recommendations.counts import Counts, KeptCounts
+from chalicelib.recommendations.interactions import Interaction, from_events
 
 log = logging.getLogger("orbit.recommendations")
 
@@ -32,6 +39,10 @@ PARTS = 8  # parallel scan parts, each read by a thread of its own
 BUDGET_SECONDS = 11 * 60.0  # reading stops here, leaving time to build and write before Lambda's 15 minutes
 CATALOG_PAGE = 500
 PER_KEY = 50  # products kept per list: serving filters (stock, purchased, categories) take from these
+FULL_EVERY = timedelta(days=7)  # kept counts older than this (since their full rebuild) are counted again
+# kept counts are saved again only this often: saving them costs more write units than the lists (docs/benchmarks.md),
+# and the hourly runs between two saves read the day's events since the last one
+KEEP_EVERY = timedelta(days=1)
 
 
 @dataclass
@@ -44,6 +55,8 @@ class Rebuild:
     products: int = 0
     lists: int = 0
     write_units: int = 0
+    counts_write_units: int = 0  # keeping the counts for the next run
+    incremental: bool = False  # True: only events since the kept counts were read
     seconds: float = 0.0
     complete: bool = True  # False: reading stopped at the budget, and the lists come from what was read
 
@@ -79,9 +92,9 @@ def _read_part(ports: Ports, part: int, parts: int, since: datetime, deadline: f
             read.complete = False
             break
         read.contacts += 1
-        for event in ports.events.since(record.key, since):
-            read.events += 1
-            read.interactions.extend(from_event(event, contact_key=record.key))
+        events = list(ports.events.since(record.key, since))
+        read.events += len(events)
+        read.interactions.extend(from_events(events, contact_key=record.key))
     return read
 
 
@@ -103,13 +116,33 @@ def interactions(
     return found, counts
 
 
-def rebuild(ports: Ports, *, parts: int = PARTS, budget: float = BUDGET_SECONDS) -> Rebuild:
-    """Read, build and write every precomputed list; the outcome is logged and returned."""
+def _usable(kept: KeptCounts | None, now: datetime) -> KeptCounts | None:
+    if kept is None or kept.counts.as_of > now or now - datetime.fromisoformat(kept.full_at) >= FULL_EVERY:
+        return None
+    return kept
+
+
+def rebuild(ports: Ports, *, parts: int = PARTS, budget: float = BUDGET_SECONDS, full: bool = False) -> Rebuild:
+    """Read, build and write every precomputed list (from the kept counts and the events since them unless
+    ``full`` or they cannot be used), keep the counts; the outcome is logged and returned."""
     started = time.monotonic()
     now = ports.clock.now()
     products = catalog(ports)
-    found, outcome = interactions(ports, now - timedelta(days=WINDOW_DAYS), parts=parts, budget=budget)
-    lists: Mapping[tuple[str, str], list[models.Scored]] = models.build(found, products, now, per_key=PER_KEY)
+    kept = None if full else _usable(ports.recommendations.get_counts(), now)
+    if kept is not None:
+        counts, full_at = kept.counts, kept.full_at
+        found, outcome = interactions(ports, counts.as_of, parts=parts, budget=budget)
+        counts.add(i for i in found if counts.as_of < i.at <= now)  # at as_of: counted already
+        outcome.incremental = True
+    else:
+        counts, full_at = Counts(as_of=now - timedelta(days=WINDOW_DAYS)), iso(now)
+        found, outcome = interactions(ports, counts.as_of, parts=parts, budget=budget)
+        counts.add(i for i in found if i.at <= now)
+    counts.decay_to(now)
+    lists: Mapping[tuple[str, str], list[models.Scored]] = models.lists(counts, products, per_key=PER_KEY)
+    if outcome.complete and (kept is None or now - datetime.fromisoformat(kept.built_at) >= KEEP_EVERY):
+        counts.prune()
+        outcome.counts_write_units = ports.recommendations.put_counts(KeptCounts(counts, iso(now), full_at))
     outcome.products = len(products)
     outcome.lists = len(lists)
     outcome.write_units = ports.recommendations.put_many(lists, iso(now)) if lists else 0

@@ -20,7 +20,7 @@ from chalicelib.ports import Ports
 from chalicelib.recommendations import filters as narrowing
 from chalicelib.recommendations import models
 from chalicelib.recommendations.filters import Filters
-from chalicelib.recommendations.interactions import Interaction, from_event
+from chalicelib.recommendations.interactions import Interaction, from_events
 from chalicelib.recommendations.models import Scored
 
 HISTORY_EVENTS = 200  # a contact's newest events the personal models read
@@ -57,7 +57,7 @@ def resolve(ports: Ports, contact_key: str) -> str | None:
 def history(ports: Ports, contact_key: str) -> list[Interaction]:
     """The contact's interactions in their newest ``HISTORY_EVENTS`` events, oldest first."""
     events, _ = ports.events.activity(contact_key, HISTORY_EVENTS)
-    return [i for event in reversed(events) for i in from_event(event, contact_key=contact_key)]
+    return from_events(reversed(events), contact_key=contact_key)
 
 
 def merged(lists: Iterable[Sequence[Scored] | None], leave_out: Iterable[str] = ()) -> list[Scored]:

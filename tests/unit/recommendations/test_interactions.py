@@ -1,7 +1,7 @@
 from datetime import UTC, datetime
 
 from chalicelib.events.models import Event, Identity
-from chalicelib.recommendations.interactions import Interaction, from_event
+from chalicelib.recommendations.interactions import Interaction, from_event, from_events
 
 AT = datetime(2026, 6, 1, 12, tzinfo=UTC)
 
@@ -48,3 +48,19 @@ def test_the_contact_key_is_the_strongest_identifier_unless_given():
     anonymous = _event("Product Viewed", {"product_id": "a"}, anonymousId="v1", email="a@example.com")
     assert from_event(anonymous)[0].contact_key == "a#v1"
     assert from_event(anonymous, contact_key="x#known")[0].contact_key == "x#known"
+
+
+def test_an_order_delivered_through_the_orders_api_is_a_purchase_of_each_item():
+    props = {"externalOrderId": "api-1", "items": [{"externalItemId": "kettle", "quantity": 2}]}
+    (found,) = from_event(_event("orderDELIVERED", props))
+    assert (found.product_id, found.kind, found.quantity) == ("kettle", "purchase", 2)
+
+
+def test_a_web_order_and_the_delivered_order_it_became_count_once():
+    web = _event("Order Completed", {"order_id": "o1", "products": [{"product_id": "a", "quantity": 1}]})
+    delivered = _event("orderDELIVERED", {"externalOrderId": "o1", "items": [{"externalItemId": "a", "quantity": 1}]})
+    other = _event("orderDELIVERED", {"externalOrderId": "api-2", "items": [{"externalItemId": "b", "quantity": 1}]})
+    assert [(i.product_id, i.kind) for i in from_events([web, delivered, other])] == [
+        ("a", "purchase"),
+        ("b", "purchase"),
+    ]
