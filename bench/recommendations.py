@@ -375,9 +375,11 @@ def section(scores: dict[str, dict[str, Score]], shop: Shop, build_s: float, tim
         )
         rows.append(
             f"Keeping the counts for incremental rebuilds is {timed.counts_items:,} items and"
-            f" {timed.counts_write_units:,} write units a run (compressed chunks of 300 KB and a manifest),"
-            f" ${timed.counts_write_units * WRU_PRICE * 24 * 30:.2f} a month hourly: the contacts' recent products the"
-            " together models need make it larger than the lists, and it buys reading only the new events. An"
+            f" {timed.counts_write_units:,} write units a save (compressed chunks of 300 KB and a manifest): the"
+            " contacts' recent products the together models need make it larger than the lists, so the counts are"
+            f" saved at most once a day (${timed.counts_write_units * WRU_PRICE * 30:.2f} a month; saved hourly it"
+            f" would be ${timed.counts_write_units * WRU_PRICE * 24 * 30:.2f}), and the hourly runs in between start"
+            " from the day's counts and read the events since them. An"
             f" incremental rebuild adding the last day's {timed.day:,} interactions to counts kept a day earlier"
             f" (reading them back from their chunks, decaying, adding, reading the lists off) took"
             f" {timed.incremental_seconds:.1f} s; {timed.differing:,} of its lists hold other products than the"
