@@ -15,10 +15,10 @@ BLOCK = "product-also-like"
 CARDS = "#also-like .orbit-rec-card"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def rebuilt(runtime: Any) -> None:
     """The lists built from the demo catalog the runtime seeded (the hourly job, run now in this process, where
-    the runtime's ports are)."""
+    the runtime's ports are), before each test: what other tests did in the runtime meanwhile is counted too."""
     from chalicelib import jobs
 
     jobs.recommendations()
@@ -46,7 +46,7 @@ def activity(server: Any, external_id: str, name: str) -> list[dict[str, Any]]:
 
 
 def shown_cards(page: Any) -> list[str]:
-    page.wait_for_selector(CARDS)
+    page.wait_for_selector(CARDS, timeout=30_000)  # the block fetches after the page loads; CI machines are busy
     return [str(i) for i in page.locator(CARDS).evaluate_all("cards => cards.map(c => c.dataset.productId)")]
 
 
